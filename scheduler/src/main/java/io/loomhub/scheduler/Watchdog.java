@@ -1,0 +1,60 @@
+package io.loomhub.scheduler;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * gevent's monitor thread, for one hub: a daemon platform thread that samples the slice the carrier is running
+ * and reports a blocked hub when one slice has run longer than the threshold, once per episode (per slice).
+ *
+ * <p>It reads only what the carrier publishes with plain (opaque) stores, so the hub pays nothing but those
+ * stores. A carrier asleep in its reactor is not in a slice, so it is never reported as blocked.
+ */
+final class Watchdog implements Runnable {
+
+    private final Hub hub;
+    private final long thresholdNanos;
+    private final long periodNanos;
+    private final Thread thread;
+
+    Watchdog(Hub hub, Duration threshold) {
+        this.hub = hub;
+        this.thresholdNanos = threshold.toNanos();
+        // Sample four times per threshold (at least every 50 ms, at most every 1 ms): a 100 ms threshold is
+        // noticed within 125 ms.
+        this.periodNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(1),
+                Math.min(TimeUnit.MILLISECONDS.toNanos(50), thresholdNanos / 4));
+        this.thread = new Thread(this, hub.name() + "-watchdog");
+        this.thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    @Override
+    public void run() {
+        long reportedSliceStart = 0;
+        while (!hub.isTerminated()) {
+            LockSupport.parkNanos(this, periodNanos);
+            long start = hub.sliceStartNanos();
+            if (start == 0 || start == reportedSliceStart) {
+                continue;
+            }
+            long ranFor = System.nanoTime() - start;
+            if (ranFor < thresholdNanos) {
+                continue;
+            }
+            Thread offender = hub.sliceThread();
+            Thread target = offender != null ? offender : hub.carrierThread();
+            StackTraceElement[] stack = target.getStackTrace();
+            // The slice may have ended while we looked: only report if it is still the same one.
+            if (hub.sliceStartNanos() != start) {
+                continue;
+            }
+            reportedSliceStart = start;
+            hub.reportBlocked(new BlockedHubEvent(hub, target, Duration.ofNanos(ranFor), stack));
+        }
+    }
+}
