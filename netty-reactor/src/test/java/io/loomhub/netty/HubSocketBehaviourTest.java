@@ -449,6 +449,37 @@ class HubSocketBehaviourTest {
     }
 
     @Test
+    void readerParkedWhileHoldingTheSocketsMonitorAndALockDoesNotStallTheCarrier() throws Exception {
+        // Carrier-side code must never wait for a lock a parked hub thread holds (only this carrier could release
+        // it). The reader parks inside synchronized(socket) and a ReentrantLock; the carrier must still deliver
+        // its data, accept close() from another thread, and run other hub threads meanwhile.
+        HubSocket[] pair = connectedPair();
+        java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+        AtomicReference<Integer> got = new AtomicReference<>();
+        Thread reader = hub.spawn(() -> {
+            synchronized (pair[0]) {
+                lock.lock();
+                try {
+                    got.set(pair[0].getInputStream().read());
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                } finally {
+                    lock.unlock();
+                }
+            }
+        });
+        await().atMost(Duration.ofSeconds(5)).until(() -> reader.getState() == Thread.State.WAITING);
+        assertEquals(5, (int) onHub(hub, () -> 5), "another hub thread must still run");
+        onHub(hub, () -> {
+            pair[1].getOutputStream().write(77);
+            return null;
+        });
+        assertTrue(reader.join(JOIN), "the reader holding locks was not served");
+        assertEquals(77, got.get());
+        pair[0].close();
+    }
+
+    @Test
     void blockingCallsOnTheBareCarrierAreRefused() throws Exception {
         HubSocket[] pair = connectedPair();
         CompletableFuture<Throwable> got = new CompletableFuture<>();
