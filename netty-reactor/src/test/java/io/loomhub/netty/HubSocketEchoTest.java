@@ -101,6 +101,67 @@ class HubSocketEchoTest {
     }
 
     @Test
+    void readRoundTripBetweenHubThreadsNeedsNoOtherThreadAndNoWakeup() throws Exception {
+        // Two hub threads of one hub ping-pong over a hub socket. Every resume must come from the carrier itself
+        // (a Netty callback or a carrier callback): the hub's external (MPSC) queue, the path of any other
+        // thread and of wake-up syscalls, stays unused.
+        final int rounds = 2000;
+        try (Hub hub = Hub.builder().name("ping-pong").build()) {
+            HubSocket[] pair = NettyTestSupport.onHub(hub, () -> {
+                try (HubServerSocket server = new HubServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                    HubSocket client = new HubSocket(InetAddress.getLoopbackAddress(), server.getLocalPort());
+                    HubSocket accepted = (HubSocket) server.accept();
+                    return new HubSocket[] {client.detach(), accepted.detach()};
+                }
+            });
+            AtomicBoolean offCarrier = new AtomicBoolean();
+            Thread ponger = hub.spawn(() -> {
+                try {
+                    InputStream in = pair[1].getInputStream();
+                    OutputStream out = pair[1].getOutputStream();
+                    for (int i = 0; i < rounds; i++) {
+                        out.write(in.read() + 1);
+                    }
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            // Counters are published when the carrier parks: let the ponger's start settle first.
+            await().atMost(Duration.ofSeconds(5)).until(() -> ponger.getState() == Thread.State.WAITING
+                    && hub.stats().queueDepth() == 0);
+            long externalBefore = hub.stats().externalSubmissions();
+            Thread pinger = hub.spawn(() -> {
+                try {
+                    InputStream in = pair[0].getInputStream();
+                    OutputStream out = pair[0].getOutputStream();
+                    for (int i = 0; i < rounds; i++) {
+                        out.write(i & 0x7f);
+                        if (in.read() != (i & 0x7f) + 1) {
+                            throw new AssertionError("bad pong at round " + i);
+                        }
+                        if (!onCarrier(hub.carrierThread())) {
+                            offCarrier.set(true);
+                        }
+                    }
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            long t0 = System.nanoTime();
+            assertTrue(pinger.join(JOIN) && ponger.join(JOIN));
+            System.out.println("ping-pong: " + (System.nanoTime() - t0) / 1000 / rounds + " us per round trip (upper bound); "
+                    + hub.stats());
+            long external = hub.stats().externalSubmissions() - externalBefore;
+            // The spawn of the pinger itself comes from this test thread: that is the only foreign submission.
+            assertTrue(external <= 1, external + " resumes went through the external queue in "
+                    + rounds + " round trips");
+            assertFalse(offCarrier.get());
+            pair[0].close();
+            pair[1].close();
+        }
+    }
+
+    @Test
     void descriptorCountReturnsToBaselineAfter10000Connections() throws Exception {
         final int total = 10_000;
         final int concurrency = 50;

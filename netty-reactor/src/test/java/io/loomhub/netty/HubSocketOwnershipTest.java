@@ -56,6 +56,12 @@ class HubSocketOwnershipTest {
                     .until(() -> server.served.get() + server.handlerErrors.get() == 4);
             await().atMost(Duration.ofSeconds(10)).until(() -> NettyTestSupport.openDescriptors() <= baseline);
             assertEquals(0, HubSocket.stats(hub).open());
+            // The same counts as Micrometer meters.
+            io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+                    new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+            new HubSocketMetrics(hub).bindTo(registry);
+            assertEquals(3.0, registry.get("loomhub.sockets.leaked").tag("hub", "leaky").functionCounter().count());
+            assertEquals(0.0, registry.get("loomhub.sockets.open").gauge().value());
         }
     }
 
