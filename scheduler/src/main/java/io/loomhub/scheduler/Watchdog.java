@@ -35,11 +35,14 @@ final class Watchdog implements Runnable {
 
     @Override
     public void run() {
-        long reportedSliceStart = 0;
+        long reportedSlice = -1;
         while (!hub.isTerminated()) {
             LockSupport.parkNanos(this, periodNanos);
+            // A slice is named by the number of slices completed before it: constant while it runs. Its start time
+            // alone is not a name: a zero-length slice leaves the next one the same start.
+            long slice = hub.slicesRun();
             long start = hub.sliceStartNanos();
-            if (start == 0 || start == reportedSliceStart) {
+            if (start == 0 || slice == reportedSlice) {
                 continue;
             }
             long ranFor = System.nanoTime() - start;
@@ -49,11 +52,12 @@ final class Watchdog implements Runnable {
             Thread offender = hub.sliceThread();
             Thread target = offender != null ? offender : hub.carrierThread();
             StackTraceElement[] stack = target.getStackTrace();
-            // The slice may have ended while we looked: only report if it is still the same one.
-            if (hub.sliceStartNanos() != start) {
+            // The slice may have ended while we looked (then the thread and stack may be the next slice's): only
+            // report if it is still the same one.
+            if (hub.sliceStartNanos() != start || hub.slicesRun() != slice || hub.sliceThread() != offender) {
                 continue;
             }
-            reportedSliceStart = start;
+            reportedSlice = slice;
             hub.reportBlocked(new BlockedHubEvent(hub, target, Duration.ofNanos(ranFor), stack));
         }
     }
