@@ -100,12 +100,15 @@ public final class HubMetrics implements MeterBinder, AutoCloseable {
      * @param registry the registry
      */
     @Override
-    public synchronized void bindTo(MeterRegistry registry) {
+    public void bindTo(MeterRegistry registry) {
         Objects.requireNonNull(registry, "registry");
         Binding b = new Binding(registry);
-        bindings.add(b);
-        hub.recorder.binderBound(true);
-        register(b);
+        synchronized (this) {
+            bindings.add(b);
+            hub.recorder.binderBound(true);
+            register(b);
+        }
+        // Outside this binder's lock: the hub's metric list calls back into registerExtra, which takes it.
         hub.extraMetricsRegistry().subscribe(b.extraListener);
     }
 
