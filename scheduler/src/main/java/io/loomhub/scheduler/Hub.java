@@ -771,11 +771,6 @@ public final class Hub implements Executor, AutoCloseable {
                 reactor.registeredIoCount()};
     }
 
-    /** Tasks in the MPSC queue, not yet moved to the run queue. Any thread. */
-    int externalQueueSize() {
-        return externalQueue.size();
-    }
-
     /** The record of a live hub thread, or null. Any thread. */
     ThreadRecord record(Thread thread) {
         return live.get(thread);
