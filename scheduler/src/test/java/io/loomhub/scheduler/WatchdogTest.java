@@ -45,9 +45,9 @@ class WatchdogTest {
     void idleHubWithParkedThreadsIsNeverReportedBlocked() throws Exception {
         List<BlockedHubEvent> events = new CopyOnWriteArrayList<>();
         CountDownLatch release = new CountDownLatch(1);
-        try (Hub hub = Hub.builder().name("wd-idle").blockingThreshold(Duration.ofMillis(10))
-                .onBlocked(events::add).build()) {
-            // A parked thread and a sleeping one: the carrier sleeps in its reactor with live threads on it.
+        try (Hub hub = Hub.builder().name("wd-idle").onBlocked(events::add).build()) {
+            // A parked thread and a sleeping one: the carrier sleeps in its reactor, with live threads on it and a
+            // timer armed, for the whole two seconds.
             Thread parked = hub.spawn(() -> {
                 try {
                     release.await();
@@ -57,14 +57,17 @@ class WatchdogTest {
             });
             Thread sleeper = hub.spawn(() -> {
                 try {
-                    Thread.sleep(1500);
+                    Thread.sleep(60_000);
                 } catch (InterruptedException ignored) {
                     Thread.currentThread().interrupt();
                 }
             });
+            await().atMost(Duration.ofSeconds(5)).until(() -> parked.getState() == Thread.State.WAITING
+                    && sleeper.getState() == Thread.State.TIMED_WAITING);
             await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3))
                     .until(() -> events.isEmpty() && hub.stats().blockedDetections() == 0);
             release.countDown();
+            sleeper.interrupt();
             assertTrue(parked.join(Duration.ofSeconds(5)));
             assertTrue(sleeper.join(Duration.ofSeconds(5)));
         }
