@@ -14,9 +14,15 @@ final class ChildJvm {
 
     private ChildJvm() { }
 
+    /** Runs {@code mainClass}; arguments starting with {@code -D} are JVM options, the others program arguments. */
     static Result run(boolean addOpens, Class<?> mainClass, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        for (String a : args) {
+            if (a.startsWith("-D")) {
+                cmd.add(a);
+            }
+        }
         if (addOpens) {
             cmd.add("--add-opens");
             cmd.add("java.base/java.lang=ALL-UNNAMED");
@@ -24,7 +30,11 @@ final class ChildJvm {
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(mainClass.getName());
-        cmd.addAll(List.of(args));
+        for (String a : args) {
+            if (!a.startsWith("-D")) {
+                cmd.add(a);
+            }
+        }
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         p.getOutputStream().close();
         byte[] out = p.getInputStream().readAllBytes();
