@@ -769,7 +769,7 @@ public final class Hub implements Executor, AutoCloseable {
      * Carrier only.
      */
     long[] carrierFacts() {
-        return new long[] {localQueue.size() + externalQueue.size(), timers.size() - cancelledTimers.get(),
+        return new long[] {localQueue.size() + externalQueue.size(100_000), timers.size() - cancelledTimers.get(),
                 reactor.registeredIoCount()};
     }
 
