@@ -579,9 +579,10 @@ public final class Hub implements Executor, AutoCloseable {
         }
         recorder.sliceEnded(length);
         if (vthread != null) {
-            if (VirtualThreadAccess.state(vthread) == VirtualThreadAccess.STATE_TERMINATED) {
+            int vstate = VirtualThreadAccess.state(vthread);
+            if (vstate == VirtualThreadAccess.STATE_TERMINATED) {
                 threadEnded(vthread);
-            } else {
+            } else if (vstate != VirtualThreadAccess.STATE_YIELDED) { // a yield waits for nothing: skip the lookup
                 ThreadRecord record = live.get(vthread);
                 if (record != null) {
                     record.offCarrierSince = end; // for hub.dump(): how long a parked thread has waited
