@@ -561,7 +561,7 @@ public final class Hub implements Executor, AutoCloseable {
     private long runSlice(Runnable task, long start) {
         Thread vthread = VirtualThreadAccess.threadOf(task);
         long[] c = counters;
-        recorder.sliceStarting(start);
+        recorder.sliceStarting();
         SLICE_THREAD.setOpaque(this, vthread);
         SLICE_START.setOpaque(this, start);
         try {

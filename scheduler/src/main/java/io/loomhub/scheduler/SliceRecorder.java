@@ -26,7 +26,8 @@ import java.lang.invoke.VarHandle;
  *       queue to the run queue, compares the task with the slot (one load), and a match becomes an in-flight
  *       sample with the producer's time. So the external time includes the wait in the MPSC queue.</li>
  * </ul>
- * Both are exact for the tasks they sample; what is sampled is a subset, so the latency histogram's count is a
+ * A sampled slice reads the clock when it starts (the hub's own slice start is the end of the previous slice,
+ * which may precede a producer's stamp). Both are exact for the tasks they sample; what is sampled is a subset, so the latency histogram's count is a
  * sample count, not a submission count.
  */
 final class SliceRecorder {
@@ -107,13 +108,17 @@ final class SliceRecorder {
         }
     }
 
-    /** The next task of the run queue starts its slice at {@code now}. Carrier only. */
-    void sliceStarting(long now) {
+    /**
+     * The next task of the run queue starts its slice. Carrier only. The hub's own slice start time is the end of
+     * the previous slice, which can precede an external producer's stamp (the carrier read the clock, then drained
+     * the task); a sampled slice reads the clock afresh.
+     */
+    void sliceStarting() {
         long seq = dequeued++;
         // Samples are in queue order; one behind the queue (none should be) is dropped rather than kept for ever.
         while (inFlight != 0 && sampleSeq[head] - seq <= 0) {
             if (sampleSeq[head] == seq) {
-                schedulingLatency.record(now - sampleStamp[head]);
+                schedulingLatency.record(Math.max(0, System.nanoTime() - sampleStamp[head]));
             }
             head = (head + 1) & (IN_FLIGHT - 1);
             inFlight--;

@@ -90,14 +90,16 @@ class HubMetricsTest {
 
             assertEquals(n, counter(registry, h, "loomhub.threads.started"));
             double slices = counter(registry, h, "loomhub.slices");
-            // Each thread: its first slice, one per sleep, one per barrier park, one for the hold, one after offload.
-            assertTrue(slices >= n * (1 + k + 1) + m * (n - 1) + 1, "slices " + slices);
+            // Each thread: its first slice, one per sleep, one after the hold; one more after the offload. Barrier
+            // rounds add more, but not a fixed number: a park that finds a permit left by an earlier unpark returns
+            // at once, without ending its slice.
+            assertTrue(slices >= n * (1 + k + 1) + 1, "slices " + slices);
             assertTrue(counter(registry, h, "loomhub.timers.armed") >= n * k);
             assertTrue(counter(registry, h, "loomhub.timers.fired") >= n * k);
             double local = registry.get("loomhub.submissions").tags("hub", h, "source", "local").functionCounter().count();
             double external = registry.get("loomhub.submissions").tags("hub", h, "source", "external")
                     .functionCounter().count();
-            assertTrue(local >= n * k + m * (n - 1), "local " + local);      // timer firings and barrier trips
+            assertTrue(local >= n * k, "local " + local);                    // timer firings (and barrier trips)
             // Starts, the release of the first held thread (it releases the next on the carrier), the offload resume.
             assertTrue(external >= n + 1 + 1, "external " + external);
             assertEquals(1, counter(registry, h, "loomhub.offload.calls"));
@@ -171,6 +173,21 @@ class HubMetricsTest {
             assertThrows(IllegalArgumentException.class, () -> new HubMetric("sockets.open", HubMetric.Type.GAUGE,
                     "no prefix", null, open::get));
         }
+    }
+
+    @Test
+    void windowedValuesForgetWhatIsOlderThanTheWindow() {
+        long[] cumulative = {0};
+        // A window of 3 ns: every read is a third of a window after the last, so each read takes a snapshot.
+        HubMetrics.Window w = new HubMetrics.Window(3, () -> new long[] {cumulative[0]});
+        cumulative[0] = 10;
+        assertEquals(10, w.delta()[0], "until three snapshots exist: everything since the start");
+        cumulative[0] = 25;
+        assertEquals(25, w.delta()[0]);
+        cumulative[0] = 45;
+        assertEquals(45 - 10, w.delta()[0], "now relative to the oldest kept snapshot");
+        cumulative[0] = 50;
+        assertEquals(50 - 25, w.delta()[0]);
     }
 
     @Test
