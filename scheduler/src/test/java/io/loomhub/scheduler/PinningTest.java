@@ -5,6 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
@@ -36,6 +44,41 @@ class PinningTest {
             await().atMost(Duration.ofSeconds(15)).until(() -> hub.stats().pinnedParks() >= 1);
             assertEquals(hub.stats().pinnedParks(),
                     registry.get("loomhub.pinned.parks").tag("hub", "pinning").functionCounter().count());
+        }
+    }
+
+    /** The comparator libc's qsort calls back: it parks, under qsort's native frame. */
+    static int compareAfterParking(MemorySegment a, MemorySegment b) {
+        LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
+        return Integer.compare(a.get(ValueLayout.JAVA_INT, 0), b.get(ValueLayout.JAVA_INT, 0));
+    }
+
+    /** Sorts two ints with libc's qsort and a Java comparator that parks: a park under a native frame. */
+    static void sortInNativeCodeThatCallsBackAndParks() {
+        Linker linker = Linker.nativeLinker();
+        MethodHandle qsort = linker.downcallHandle(linker.defaultLookup().find("qsort").orElseThrow(),
+                FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                        ValueLayout.ADDRESS));
+        try (Arena arena = Arena.ofConfined()) {
+            MethodHandle compare = MethodHandles.lookup().findStatic(PinningTest.class, "compareAfterParking",
+                    MethodType.methodType(int.class, MemorySegment.class, MemorySegment.class));
+            FunctionDescriptor compareDescriptor = FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                    ValueLayout.ADDRESS.withTargetLayout(ValueLayout.JAVA_INT),
+                    ValueLayout.ADDRESS.withTargetLayout(ValueLayout.JAVA_INT));
+            MemorySegment comparator = linker.upcallStub(compare, compareDescriptor, arena);
+            MemorySegment ints = arena.allocateFrom(ValueLayout.JAVA_INT, 2, 1);
+            qsort.invokeExact(ints, 2L, 4L, comparator);
+        } catch (Throwable e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void parkUnderANativeFrameIsCountedAsPinned() throws Exception {
+        try (Hub hub = Hub.builder().name("native-pinning").reportPinning(true).build()) {
+            Thread t = hub.spawn(PinningTest::sortInNativeCodeThatCallsBackAndParks);
+            assertTrue(t.join(Duration.ofSeconds(10)));
+            await().atMost(Duration.ofSeconds(15)).until(() -> hub.stats().pinnedParks() >= 1);
         }
     }
 
