@@ -157,6 +157,7 @@ public final class Hub implements Executor, AutoCloseable {
     final NanoHistogram offloadWait = new NanoHistogram();
     private final ExtraMetrics extraMetrics = new ExtraMetrics();
     private final boolean reportPinning;
+    private volatile boolean pinningReported;   // the JFR stream took this hub
     private final CountDownLatch started = new CountDownLatch(1);
     private final CountDownLatch terminated = new CountDownLatch(1);
     private volatile Throwable startFailure;
@@ -534,7 +535,7 @@ public final class Hub implements Executor, AutoCloseable {
         } catch (Throwable e) {
             LOG.error("hub '{}': the carrier loop failed; hub threads on it can no longer run", name, e);
             STATE.setVolatile(this, TERMINATED);
-            if (reportPinning) {
+            if (pinningReported) {
                 PinningMonitor.unregister(this);
             }
             terminated.countDown();
@@ -698,7 +699,7 @@ public final class Hub implements Executor, AutoCloseable {
             LOG.warn("hub '{}': closing the reactor failed", name, e);
         }
         offloadPool.shutdown();
-        if (reportPinning) {
+        if (pinningReported) {
             PinningMonitor.unregister(this);
         }
         publish();
@@ -811,10 +812,6 @@ public final class Hub implements Executor, AutoCloseable {
         PinningMonitor.log(LOG, name, n, thread, pinnedFor, reason, stack);
     }
 
-    /** Whether this hub reports pinned parks (see {@link Builder#reportPinning}). */
-    boolean reportsPinning() {
-        return reportPinning;
-    }
 
     /** Timers armed and not yet fired or cancelled, as last published by the carrier. */
     long pendingTimers() {
@@ -980,7 +977,12 @@ public final class Hub implements Executor, AutoCloseable {
             watchdog.start();
         }
         if (reportPinning) {
-            PinningMonitor.register(this);
+            try {
+                PinningMonitor.register(this);
+                pinningReported = true;
+            } catch (Throwable e) { // no jdk.jfr module, or JFR disabled: run without the reports
+                LOG.warn("hub '{}': cannot report pinned parks (JFR unavailable): {}", name, e.toString());
+            }
         }
     }
 
