@@ -786,7 +786,8 @@ public final class Hub implements Executor, AutoCloseable {
             closer = c;
             c.start();
         }
-        if (inHub() || isTerminated()) {
+        // The latch, not the state: the state turns TERMINATED before the reactor is closed.
+        if (inHub() || terminated.getCount() == 0) {
             return;
         }
         try {
