@@ -2,7 +2,9 @@ package io.loomhub.examples;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.loomhub.netty.NettyReactor;
 import io.loomhub.scheduler.Hub;
+import io.netty.channel.epoll.Epoll;
 import io.loomhub.scheduler.HubStats;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -95,7 +97,8 @@ public final class Demo {
 
         warmUpOffHub();
         Hub hub = Hub.builder().name("demo").build();
-        out.printf("loomhub demo: hub '%s', carrier thread '%s'%n", hub.name(), hub.carrierThread().getName());
+        out.printf("loomhub demo: hub '%s', carrier thread '%s', reactor: %s%n", hub.name(),
+                hub.carrierThread().getName(), reactorOf(hub));
         out.printf("workload: %,d GET requests, %d at a time: client -> api server -> stock service;%n"
                 + "          each api request waits %d ms (a blocking 'database' call) and calls the stock service%n",
                 o.requests(), o.concurrency(), o.dbWait().toMillis());
@@ -221,6 +224,16 @@ public final class Demo {
             }
         } finally {
             server.stop(0);
+        }
+    }
+
+    /** Which reactor the hub's carrier drives: Netty's when loomhub-netty-reactor is on the class path. */
+    static String reactorOf(Hub hub) {
+        try {
+            NettyReactor.eventLoop(hub);
+            return "Netty " + (Epoll.isAvailable() ? "epoll" : "NIO");
+        } catch (IllegalStateException e) {
+            return "parking (loomhub-netty-reactor is not on the class path)";
         }
     }
 

@@ -33,7 +33,13 @@ import org.junit.jupiter.api.io.TempDir;
 class DocsCodeBlocksTest {
 
     static final String IMPORTS = """
+            import io.loomhub.netty.*;
             import io.loomhub.scheduler.*;
+            import io.netty.bootstrap.*;
+            import io.netty.buffer.*;
+            import io.netty.channel.*;
+            import io.netty.channel.epoll.*;
+            import io.netty.channel.socket.nio.*;
             import java.io.*;
             import java.net.*;
             import java.nio.charset.StandardCharsets;
