@@ -28,7 +28,6 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.jctools.queues.MpscUnboundedXaddArrayQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -141,7 +140,7 @@ public final class Hub implements Executor, AutoCloseable {
     private Reactor reactor;
 
     // ---- shared with other threads ----
-    private final MpscUnboundedXaddArrayQueue<Runnable> externalQueue = new MpscUnboundedXaddArrayQueue<>(1024);
+    private final MpscQueue<Runnable> externalQueue = new MpscQueue<>();
     private volatile int state;
     private volatile boolean sleeping;
     private volatile long sliceStartNanos;       // 0 while the carrier is not in a slice (opaque access)
@@ -579,7 +578,7 @@ public final class Hub implements Executor, AutoCloseable {
     private void drainExternal() {
         int n = 0;
         Runnable task;
-        while (n < EXTERNAL_DRAIN_LIMIT && (task = externalQueue.relaxedPoll()) != null) {
+        while (n < EXTERNAL_DRAIN_LIMIT && (task = externalQueue.poll()) != null) {
             localQueue.addLast(task);
             n++;
         }
@@ -654,11 +653,14 @@ public final class Hub implements Executor, AutoCloseable {
         }
         STATE.setVolatile(this, TERMINATED);
         // Plain callbacks that raced with termination still run; nothing can start a thread any more.
-        drainExternal();
-        Runnable task;
-        while ((task = localQueue.pollFirst()) != null) {
-            runSlice(task, System.nanoTime());
-        }
+        do {
+            drainExternal();
+            Runnable task;
+            while ((task = localQueue.pollFirst()) != null) {
+                runSlice(task, System.nanoTime());
+            }
+        } while (!externalQueue.isEmpty()); // an offer in flight is linked within a few instructions
+
         for (HubTimer t : timers) {
             t.cancel(false);
         }
@@ -701,7 +703,7 @@ public final class Hub implements Executor, AutoCloseable {
                 counter(C_SLICES),
                 counter(C_LOCAL),
                 counter(C_EXTERNAL),
-                (int) counter(C_LOCAL_DEPTH) + externalQueue.size(),
+                (int) counter(C_LOCAL_DEPTH) + externalQueue.size(100_000),
                 liveThreads.get(),
                 startedThreads.get(),
                 counter(C_POLLS),
