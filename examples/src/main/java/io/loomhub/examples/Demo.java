@@ -95,7 +95,7 @@ public final class Demo {
         AtomicLong apiServed = new AtomicLong();
         AtomicLong stockServed = new AtomicLong();
 
-        warmUpOffHub();
+        LocalHttp.warmUp();
         Hub hub = Hub.builder().name("demo").build();
         out.printf("loomhub demo: hub '%s', carrier thread '%s', reactor: %s%n", hub.name(),
                 hub.carrierThread().getName(), reactorOf(hub));
@@ -205,25 +205,6 @@ public final class Demo {
         } else {
             out.printf("one carrier         NO: sampled slices by carrier: %s, expected only '%s'%n",
                     r.carriers(), r.hubCarrier());
-        }
-    }
-
-    /**
-     * Loads and links the JDK's HTTP classes on this platform thread before the hub starts. The first request in
-     * a JVM spends 100 ms or more in class loading and static initialisers; on a hub thread that would hold the
-     * carrier, and the watchdog would rightly report it (see docs/pitfalls.md, "cold start").
-     */
-    private static void warmUpOffHub() throws IOException {
-        HttpServer server = LocalHttp.start(Runnable::run, "/warm-up", exchange -> {
-            LocalHttp.query(exchange, "item", "0");
-            LocalHttp.reply(exchange, "warm");
-        });
-        try {
-            for (int i = 0; i < 20; i++) {
-                LocalHttp.get(LocalHttp.baseUrl(server) + "/warm-up?item=" + i);
-            }
-        } finally {
-            server.stop(0);
         }
     }
 

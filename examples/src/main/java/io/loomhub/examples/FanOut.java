@@ -46,6 +46,7 @@ public final class FanOut {
     public static void main(String[] args) throws Exception {
         int urls = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
         int poolSize = args.length > 1 ? Integer.parseInt(args[1]) : 20;
+        LocalHttp.warmUp();   // class loading off the hub: see LocalHttp.warmUp
         try (ExecutorService serverThreads = Executors.newVirtualThreadPerTaskExecutor();
              Hub hub = Hub.builder().name("fanout").build()) {
             HttpServer server = startSlowServer(serverThreads, Duration.ofMillis(5));

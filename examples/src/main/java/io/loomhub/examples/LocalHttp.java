@@ -91,4 +91,32 @@ public final class LocalHttp {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
     }
+
+    /**
+     * Loads and links the JDK's HTTP classes (server, client, the date formatting of response headers) on the
+     * calling platform thread, before a hub serves HTTP. The first request in a JVM spends 100 ms or more in class
+     * loading and static initialisers; on a hub thread that would hold the carrier, and the watchdog would rightly
+     * report it (docs/pitfalls.md, "cold start"). Idempotent and cheap after the first call.
+     *
+     * @throws IOException if the loopback server cannot be started
+     */
+    public static synchronized void warmUp() throws IOException {
+        if (warm) {
+            return;
+        }
+        HttpServer server = start(Runnable::run, "/warm-up", exchange -> {
+            query(exchange, "item", "0");
+            reply(exchange, "warm");
+        });
+        try {
+            for (int i = 0; i < 20; i++) {
+                get(baseUrl(server) + "/warm-up?item=" + i);
+            }
+        } finally {
+            server.stop(0);
+        }
+        warm = true;
+    }
+
+    private static boolean warm;
 }

@@ -29,6 +29,7 @@ public final class WrapExecutorService {
 
     public static void main(String[] args) throws Exception {
         boolean serve = args.length > 0 && args[0].equals("--serve");
+        LocalHttp.warmUp();   // class loading off the hub: see LocalHttp.warmUp
         try (Hub hub = Hub.builder().name("web").build();
              ExecutorService directoryThreads = Executors.newVirtualThreadPerTaskExecutor();
              ExecutorService hubThreads = hub.newVirtualThreadPerTaskExecutor()) {
