@@ -35,6 +35,8 @@ class DocsCodeBlocksTest {
     static final String IMPORTS = """
             import io.loomhub.netty.*;
             import io.loomhub.scheduler.*;
+            import io.micrometer.core.instrument.*;
+            import io.micrometer.core.instrument.simple.*;
             import io.netty.bootstrap.*;
             import io.netty.buffer.*;
             import io.netty.channel.*;
