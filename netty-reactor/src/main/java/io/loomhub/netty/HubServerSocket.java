@@ -177,7 +177,7 @@ public class HubServerSocket extends ServerSocket {
         ch.pipeline().addLast(a);
         ChannelFuture[] binding = new ChannelFuture[1];
         runOnLoop(() -> {
-            ChannelFuture reg = reactor.loop().register(ch);
+            ChannelFuture reg = reactor.register(ch);
             binding[0] = reg.isSuccess() ? ch.bind(address) : reg;
             return 0;
         });
@@ -196,7 +196,7 @@ public class HubServerSocket extends ServerSocket {
             failure.initCause(cause);
             throw failure;
         }
-        localAddress = (InetSocketAddress) ch.localAddress();
+        localAddress = ch.localAddress();
         acceptor = a;
         STATE.getAndBitwiseOr(this, BOUND);
         if (isClosed()) {
@@ -536,7 +536,7 @@ public class HubServerSocket extends ServerSocket {
                 wakeWaiters();
                 return;
             }
-            ChannelFuture reg = reactor.loop().register(child); // on the loop: completes here and now
+            ChannelFuture reg = reactor.register(child); // on the loop: completes here and now
             if (!reg.isSuccess()) {
                 hc.close();
                 child.unsafe().closeForcibly();

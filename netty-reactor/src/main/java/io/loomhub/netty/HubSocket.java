@@ -236,7 +236,7 @@ public class HubSocket extends Socket {
         ChannelFuture[] connecting = new ChannelFuture[1];
         try {
             runOnLoop(() -> {
-                ChannelFuture reg = reactor.loop().register(ch); // on the loop: completes here and now
+                ChannelFuture reg = reactor.register(ch); // on the loop: completes here and now
                 if (!reg.isSuccess()) {
                     connecting[0] = reg;
                 } else {

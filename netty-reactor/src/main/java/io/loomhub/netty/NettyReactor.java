@@ -172,6 +172,16 @@ public final class NettyReactor implements Reactor {
         return loop;
     }
 
+    /**
+     * Registers a channel on this reactor's loop. Call it on the carrier (the registration then completes before
+     * this returns). Goes through the {@code EventLoopGroup} interface, as Netty's own bootstraps do:
+     * {@code ManualIoEventLoop} marks its override deprecated in favour of {@code IoHandle} registration.
+     */
+    io.netty.channel.ChannelFuture register(io.netty.channel.Channel channel) {
+        io.netty.channel.EventLoopGroup group = loop;
+        return group.register(channel);
+    }
+
     /** The hub sockets of this reactor's hub and their owners. */
     SocketRegistry sockets() {
         return sockets;

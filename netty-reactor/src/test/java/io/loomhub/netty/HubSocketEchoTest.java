@@ -162,6 +162,32 @@ class HubSocketEchoTest {
     }
 
     @Test
+    void hubSocketsWorkOnTheNioTransportToo() throws Exception {
+        try (Hub hub = Hub.builder().name("nio-sockets").reactor(NettyReactor.nio()).build();
+             TestEchoServer server = TestEchoServer.start(hub)) {
+            byte[] sent = new byte[256 * 1024];
+            new Random(7).nextBytes(sent);
+            byte[] got = NettyTestSupport.onHub(hub, () -> {
+                try (HubSocket s = new HubSocket(InetAddress.getLoopbackAddress(), server.port())) {
+                    Thread writer = Thread.ofVirtual().start(() -> {
+                        try {
+                            s.getOutputStream().write(sent);
+                            s.shutdownOutput();
+                        } catch (Exception e) {
+                            throw new RuntimeException(e);
+                        }
+                    });
+                    byte[] all = s.getInputStream().readAllBytes();
+                    assertTrue(writer.join(JOIN));
+                    return all;
+                }
+            });
+            org.junit.jupiter.api.Assertions.assertArrayEquals(sent, got);
+            assertFalse(server.offCarrier.get());
+        }
+    }
+
+    @Test
     void descriptorCountReturnsToBaselineAfter10000Connections() throws Exception {
         final int total = 10_000;
         final int concurrency = 50;

@@ -73,10 +73,15 @@ final class TestEchoServer implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
         server.close();
-        if (!acceptLoop.join(NettyTestSupport.JOIN)) {
-            throw new AssertionError("the accept loop did not end after the server socket closed");
+        try {
+            if (!acceptLoop.join(NettyTestSupport.JOIN)) {
+                throw new AssertionError("the accept loop did not end after the server socket closed");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while waiting for the accept loop", e);
         }
     }
 }
