@@ -480,6 +480,36 @@ class HubSocketBehaviourTest {
     }
 
     @Test
+    void parkedReadersAndAcceptorLeaveTheHubIdle() throws Exception {
+        // Reads on demand must not turn into a busy loop: with a reader parked on an idle connection and an
+        // acceptor parked on an idle listener, the carrier sleeps in epoll_wait.
+        HubSocket[] pair = connectedPair();
+        HubServerSocket server = onHub(hub, () -> new HubServerSocket(0, 5, LOOPBACK));
+        Thread reader = hub.spawn(() -> {
+            try {
+                pair[0].getInputStream().read();
+            } catch (IOException expected) {
+                // closed at the end
+            }
+        });
+        Thread acceptor = hub.spawn(() -> {
+            try {
+                server.accept();
+            } catch (IOException expected) {
+                // closed at the end
+            }
+        });
+        await().atMost(Duration.ofSeconds(5)).until(() -> reader.getState() == Thread.State.WAITING
+                && acceptor.getState() == Thread.State.WAITING && hub.stats().queueDepth() == 0);
+        long polls = hub.stats().reactorPolls();
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
+                .until(() -> hub.stats().reactorPolls() - polls <= 2);
+        pair[0].close();
+        server.close();
+        assertTrue(reader.join(JOIN) && acceptor.join(JOIN));
+    }
+
+    @Test
     void blockingCallsOnTheBareCarrierAreRefused() throws Exception {
         HubSocket[] pair = connectedPair();
         CompletableFuture<Throwable> got = new CompletableFuture<>();
