@@ -81,7 +81,9 @@ public final class NettyReactor implements Reactor {
     private NettyReactor(ReactorFactory.Host host, Transport transport) {
         this.hub = host.hub();
         this.transport = transport;
-        IoHandlerFactory handlers = transport == Transport.EPOLL ? EpollIoHandler.newFactory()
+        // Netty 4.2.18's epoll handler loses a descriptor whose interest went empty: see RearmingEpollIoHandler.
+        IoHandlerFactory handlers = transport == Transport.EPOLL
+                ? RearmingEpollIoHandler.wrap(EpollIoHandler.newFactory())
                 : NioIoHandler.newFactory();
         this.loop = new HubEventLoop(this, host, handlers);
         this.sockets = new SocketRegistry(hub);

@@ -18,7 +18,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
@@ -53,7 +52,7 @@ class NettyReactorTest {
         assertTrue(Epoll.isAvailable(), "this machine is Linux x86_64: Netty's native epoll must load");
         try (Hub hub = Hub.create()) {
             IoEventLoop loop = NettyReactor.eventLoop(hub);
-            assertTrue(loop.isIoType(EpollIoHandler.class), "Hub.create() should drive an epoll loop: " + loop);
+            assertTrue(loop.isIoType(RearmingEpollIoHandler.class), "Hub.create() should drive an epoll loop: " + loop);
             assertTrue(loop.inEventLoop(hub.carrierThread()), "the carrier must own the loop");
         }
     }
@@ -226,7 +225,7 @@ class NettyReactorTest {
         ReactorFactory factory = transport == NettyReactor.Transport.EPOLL ? NettyReactor.epoll() : NettyReactor.nio();
         try (Hub hub = Hub.builder().name("echo-" + transport).reactor(factory).build()) {
             IoEventLoop loop = NettyReactor.eventLoop(hub);
-            assertTrue(loop.isIoType(transport == NettyReactor.Transport.EPOLL ? EpollIoHandler.class
+            assertTrue(loop.isIoType(transport == NettyReactor.Transport.EPOLL ? RearmingEpollIoHandler.class
                     : NioIoHandler.class));
             AtomicBoolean handlerOffCarrier = new AtomicBoolean();
             Class<? extends ServerChannel> serverClass = transport == NettyReactor.Transport.EPOLL
