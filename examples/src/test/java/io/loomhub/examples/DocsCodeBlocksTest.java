@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Every {@code ```java} block in README.md and docs/*.md compiles against the project's classes, so the docs cannot
  * drift from the code. A block that declares a type ({@code class}, {@code record}, {@code interface},
  * {@code enum}) is compiled as a file; any other block is compiled as the body of a method
- * {@code void snippet(Hub hub) throws Exception}, so it may use a variable {@code hub}. Every block gets the
+ * {@code void snippet(Hub hub) throws Exception}, so it may use a variable {@code hub} (unless it declares its
+ * own). Every block gets the
  * imports in {@link #IMPORTS}; each is compiled in a package of its own, so blocks may reuse names.
  */
 class DocsCodeBlocksTest {
@@ -35,6 +36,10 @@ class DocsCodeBlocksTest {
     static final String IMPORTS = """
             import io.loomhub.netty.*;
             import io.loomhub.scheduler.*;
+            import io.micrometer.core.instrument.MeterRegistry;
+            import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+            import io.micrometer.prometheusmetrics.PrometheusConfig;
+            import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
             import io.netty.bootstrap.*;
             import io.netty.buffer.*;
             import io.netty.channel.*;
@@ -52,6 +57,7 @@ class DocsCodeBlocksTest {
             """;
 
     private static final Pattern BLOCK = Pattern.compile("(?m)^```java[ \\t]*\\n(.*?)^```[ \\t]*$", Pattern.DOTALL);
+    private static final Pattern DECLARES_HUB = Pattern.compile("\\bHub\\s+hub\\s*=");
     private static final Pattern TYPE = Pattern.compile(
             "(?m)^(?:public\\s+|final\\s+|abstract\\s+|sealed\\s+)*(class|record|interface|enum)\\s+(\\w+)");
 
@@ -107,8 +113,11 @@ class DocsCodeBlocksTest {
                 source = "package " + pkg + ";\n" + IMPORTS + b.code();
             } else {
                 typeName = "Snippet";
+                // A block that makes its own hub gets no parameter named hub.
+                String parameter = DECLARES_HUB.matcher(b.code()).find() ? "" : "Hub hub";
                 source = "package " + pkg + ";\n" + IMPORTS
-                        + "class Snippet {\n  void snippet(Hub hub) throws Exception {\n" + b.code() + "\n  }\n}\n";
+                        + "class Snippet {\n  void snippet(" + parameter + ") throws Exception {\n" + b.code()
+                        + "\n  }\n}\n";
             }
             sources.add(new Source(pkg.replace('.', '/') + "/" + typeName, source));
             sourceBlocks.add(b);
