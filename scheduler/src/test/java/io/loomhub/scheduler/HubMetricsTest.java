@@ -100,8 +100,9 @@ class HubMetricsTest {
             double external = registry.get("loomhub.submissions").tags("hub", h, "source", "external")
                     .functionCounter().count();
             assertTrue(local >= n * k, "local " + local);                    // timer firings (and barrier trips)
-            // Starts, the release of the first held thread (it releases the next on the carrier), the offload resume.
-            assertTrue(external >= n + 1 + 1, "external " + external);
+            // Starts and the release of the first held thread (it releases the next on the carrier). The offload's
+            // resume is external only if the call had not finished before its caller parked, so it is not counted.
+            assertTrue(external >= n + 1, "external " + external);
             assertEquals(1, counter(registry, h, "loomhub.offload.calls"));
             assertEquals(1, timer(registry, h, "loomhub.offload.wait").count());
             assertTrue(counter(registry, h, "loomhub.reactor.polls") > 0);
