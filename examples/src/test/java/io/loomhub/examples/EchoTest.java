@@ -37,4 +37,19 @@ class EchoTest {
         assertEquals(41, o.stats().startedThreads(), text.toString());
         assertTrue(text.toString().contains("20 clients echoed 1,000 lines"), text.toString());
     }
+
+    @Test
+    void everyLineComesBackOverHubSocketsAsNettyEventsOnTheHubLoop() {
+        StringBuilder text = new StringBuilder();
+        Echo.Outcome o = runEcho("echo-hub", Echo.HUB_SOCKETS, text);
+
+        assertEquals(1000, o.lines(), text.toString());
+        assertEquals(0, o.wrong(), text.toString());
+        assertEquals(Set.of("echo-hub-carrier"), o.carriers().keySet(), text.toString());
+        assertEquals(41, o.stats().startedThreads(), text.toString());
+        // the reads were resumed by the hub's own event loop, not by the JDK's poller
+        assertTrue(o.stats().ioEvents() > 0, text.toString());
+        assertTrue(text.toString().contains("hub sockets (io.loomhub.netty): 20 clients echoed 1,000 lines"),
+                text.toString());
+    }
 }
