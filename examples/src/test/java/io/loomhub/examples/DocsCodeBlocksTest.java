@@ -1,12 +1,17 @@
 package io.loomhub.examples;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.lang.reflect.Method;
 import java.net.URI;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -99,9 +104,44 @@ class DocsCodeBlocksTest {
             blocks.addAll(javaBlocks(f));
         }
         assertFalse(blocks.isEmpty(), "no ```java blocks found under " + projectRoot());
+        String errors = compile(blocks, out);
+        assertTrue(errors.isEmpty(), "code blocks in the docs do not compile:\n" + errors);
+    }
 
+    @Test
+    void theProgramsInTheReadmeAndGettingStartedRunToTheirEnd(@TempDir Path out) throws Exception {
+        List<Block> programs = new ArrayList<>();
+        for (String doc : new String[] {"README.md", "docs/getting-started.md"}) {
+            for (Block b : javaBlocks(projectRoot().resolve(doc))) {
+                if (b.code().contains("public static void main(String[] args)")) {
+                    programs.add(b);
+                }
+            }
+        }
+        assertTrue(programs.size() >= 2, "expected the README's and getting-started's programs, found " + programs);
+        String errors = compile(programs, out);
+        assertTrue(errors.isEmpty(), errors);
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {out.toUri().toURL()},
+                DocsCodeBlocksTest.class.getClassLoader())) {
+            for (int i = 0; i < programs.size(); i++) {
+                Matcher type = TYPE.matcher(programs.get(i).code());
+                assertTrue(type.find());
+                Method main = loader.loadClass("docsnippet.b" + i + "." + type.group(2))
+                        .getMethod("main", String[].class);
+                String where = programs.get(i).where();
+                assertTimeoutPreemptively(Duration.ofSeconds(60), () -> main.invoke(null, (Object) new String[0]),
+                        where + " did not end within 60 s");
+            }
+        }
+    }
+
+    /**
+     * Compiles blocks, block i in package {@code docsnippet.b<i>}, into {@code out}.
+     *
+     * @return the compile errors, each with the block's file and line; empty when all compiled
+     */
+    private static String compile(List<Block> blocks, Path out) throws IOException {
         List<JavaFileObject> sources = new ArrayList<>();
-        List<Block> sourceBlocks = new ArrayList<>();
         for (int i = 0; i < blocks.size(); i++) {
             Block b = blocks.get(i);
             String pkg = "docsnippet.b" + i;
@@ -120,25 +160,24 @@ class DocsCodeBlocksTest {
                         + "\n  }\n}\n";
             }
             sources.add(new Source(pkg.replace('.', '/') + "/" + typeName, source));
-            sourceBlocks.add(b);
         }
 
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
         String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         try (StandardJavaFileManager files = javac.getStandardFileManager(diagnostics, Locale.ROOT, null)) {
-            boolean ok = javac.getTask(null, files, diagnostics,
+            javac.getTask(null, files, diagnostics,
                     List.of("-proc:none", "-classpath", classPath, "-d", out.toString()), null, sources).call();
-            StringBuilder report = new StringBuilder();
-            for (Diagnostic<? extends JavaFileObject> d : diagnostics.getDiagnostics()) {
-                if (d.getKind() == Diagnostic.Kind.ERROR) {
-                    Block b = sourceBlocks.get(sources.indexOf((JavaFileObject) d.getSource()));
-                    report.append(b.where()).append(" (generated line ").append(d.getLineNumber()).append("): ")
-                            .append(d.getMessage(Locale.ROOT)).append('\n');
-                }
-            }
-            assertTrue(ok, "code blocks in the docs do not compile:\n" + report);
         }
+        StringBuilder report = new StringBuilder();
+        for (Diagnostic<? extends JavaFileObject> d : diagnostics.getDiagnostics()) {
+            if (d.getKind() == Diagnostic.Kind.ERROR) {
+                Block b = blocks.get(sources.indexOf((JavaFileObject) d.getSource()));
+                report.append(b.where()).append(" (generated line ").append(d.getLineNumber()).append("): ")
+                        .append(d.getMessage(Locale.ROOT)).append('\n');
+            }
+        }
+        return report.toString();
     }
 
     /** An in-memory source file. */
