@@ -1,9 +1,12 @@
 package io.loomhub.examples;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.loomhub.netty.HubSocket;
+import io.loomhub.netty.HubSocketStats;
 import io.loomhub.scheduler.Hub;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -20,6 +23,14 @@ class EchoTest {
                 ByteArrayOutputStream bytes = new ByteArrayOutputStream();
                 Echo.Outcome o = Echo.run(hub, sockets, 20, 50, new PrintStream(bytes, true, StandardCharsets.UTF_8));
                 text.append(bytes.toString(StandardCharsets.UTF_8));
+                if (sockets == Echo.HUB_SOCKETS) {
+                    // Every connection was closed by the code that used it: none left open, none closed as a leak.
+                    await().atMost(Duration.ofSeconds(10)).until(() -> HubSocket.stats(hub).open() == 0);
+                    HubSocketStats s = HubSocket.stats(hub);
+                    assertEquals(0, s.leaked(), s + "\n" + text);
+                    assertEquals(40, s.opened(), s + "\n" + text);   // 20 connected, 20 accepted
+                    assertEquals(20, s.handedOff(), s + "\n" + text);
+                }
                 return o;
             }
         });
