@@ -135,6 +135,23 @@ class DocsCodeBlocksTest {
         }
     }
 
+    @Test
+    void everyRelativeLinkInTheDocsPointsToAFileThatExists() throws IOException {
+        Pattern link = Pattern.compile("\\]\\(([^)#\\s]+)(?:#[^)]*)?\\)");
+        List<String> broken = new ArrayList<>();
+        for (Path f : markdownFiles()) {
+            Matcher m = link.matcher(Files.readString(f));
+            while (m.find()) {
+                String target = m.group(1);
+                if (!target.contains("://") && !target.startsWith("mailto:")
+                        && !Files.exists(f.getParent().resolve(target))) {
+                    broken.add(f.getFileName() + " -> " + target);
+                }
+            }
+        }
+        assertTrue(broken.isEmpty(), "links to missing files: " + broken);
+    }
+
     /**
      * Compiles blocks, block i in package {@code docsnippet.b<i>}, into {@code out}.
      *
