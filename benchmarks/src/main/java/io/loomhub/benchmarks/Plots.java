@@ -35,13 +35,15 @@ final class Plots {
         files.add(save(tput, dir, "throughput.png"));
 
         for (int conns : report.options.connections) {
-            CategoryChart lat = chart("Echo latency, " + conns + " connections (median over rounds)",
+            CategoryChart lat = chart("Echo latency, " + conns + " connections (median over rounds, log scale)",
                     "round trip, µs");
+            lat.getStyler().setYAxisLogarithmic(true);
             for (double p : new double[] {50, 99, 99.9}) {
                 List<Double> y = new ArrayList<>();
                 for (String s : servers) {
-                    y.add(zeroIfNaN(report.echoSpread(s, conns, r -> r.latency().getValueAtPercentile(p) / 1e3)
-                            .median()));
+                    // A log axis has no zero: a missing server shows as 1 µs.
+                    y.add(Math.max(1, zeroIfNaN(report.echoSpread(s, conns,
+                            r -> r.latency().getValueAtPercentile(p) / 1e3).median())));
                 }
                 lat.addSeries("p" + (p == Math.rint(p) ? Integer.toString((int) p) : Double.toString(p)), servers, y);
             }
@@ -65,6 +67,7 @@ final class Plots {
                 .yAxisTitle(yTitle).build();
         c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
         c.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        c.getStyler().setYAxisDecimalPattern("#,##0");
         return c;
     }
 
