@@ -40,28 +40,29 @@ final class BoundedExecutor extends AbstractExecutorService {
             if (shutdown) {
                 throw new RejectedExecutionException("this bounded executor of hub '" + hub.name() + "' is shut down");
             }
+            queue.addLast(task);
             if (workers.size() < maxConcurrency) {
-                // Start the worker with this task first, so start order is submission order.
-                Thread worker = hub.ofVirtual().name(hub.name() + "-pool-worker").unstarted(() -> work(task));
+                // Workers always take from the head of the queue, so tasks start in submission order even when
+                // an older worker frees up before a new one gets its first slice.
+                Thread worker = hub.ofVirtual().name(hub.name() + "-pool-worker").unstarted(this::work);
                 workers.add(worker);
                 try {
                     worker.start();
                 } catch (RuntimeException e) {
                     workers.remove(worker);
+                    queue.removeLastOccurrence(task);
                     throw e;
                 }
-            } else {
-                queue.addLast(task);
             }
         } finally {
             lock.unlock();
         }
     }
 
-    /** A worker's life: run its first task, then take queued tasks in order until none is left. */
-    private void work(Runnable first) {
-        Runnable task = first;
-        while (task != null) {
+    /** A worker's life: take queued tasks in order and run them until none is left. */
+    private void work() {
+        Runnable task;
+        while ((task = next()) != null) {
             try {
                 task.run();
             } catch (Throwable e) {
@@ -69,7 +70,6 @@ final class BoundedExecutor extends AbstractExecutorService {
                 t.getUncaughtExceptionHandler().uncaughtException(t, e);
             }
             Thread.interrupted(); // an interrupt meant for one task must not leak into the next
-            task = next();
         }
     }
 

@@ -28,7 +28,6 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.jctools.queues.MpscUnboundedXaddArrayQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -141,17 +140,24 @@ public final class Hub implements Executor, AutoCloseable {
     private Reactor reactor;
 
     // ---- shared with other threads ----
-    private final MpscUnboundedXaddArrayQueue<Runnable> externalQueue = new MpscUnboundedXaddArrayQueue<>(1024);
+    private final MpscQueue<Runnable> externalQueue = new MpscQueue<>();
     private volatile int state;
     private volatile boolean sleeping;
     private volatile long sliceStartNanos;       // 0 while the carrier is not in a slice (opaque access)
-    private volatile long sliceSequence;         // bumped by the carrier at each slice start (opaque access)
     private volatile Thread sliceThread;         // the thread of the running slice (opaque access)
     private final AtomicInteger liveThreads = new AtomicInteger();
     private final AtomicLong startedThreads = new AtomicLong();
     private final AtomicInteger cancelledTimers = new AtomicInteger();
     private final ConcurrentHashMap<Thread, ThreadRecord> live = new ConcurrentHashMap<>();
     private final AtomicLong blockedDetections = new AtomicLong();
+    private final AtomicLong pinnedParks = new AtomicLong();
+    /** Histograms for {@link HubMetrics}; carrier-owned, recording only while a binder is bound. */
+    final SliceRecorder recorder = new SliceRecorder();
+    /** Offload pool wait times (submitted to started), for {@link HubMetrics}. Offload threads record. */
+    final NanoHistogram offloadWait = new NanoHistogram();
+    private final ExtraMetrics extraMetrics = new ExtraMetrics();
+    private final boolean reportPinning;
+    private volatile boolean pinningReported;   // the JFR stream took this hub
     private final CountDownLatch started = new CountDownLatch(1);
     private final CountDownLatch terminated = new CountDownLatch(1);
     private volatile Throwable startFailure;
@@ -164,6 +170,7 @@ public final class Hub implements Executor, AutoCloseable {
         this.blockingThreshold = b.blockingThreshold;
         this.shutdownTimeout = b.shutdownTimeout;
         this.blockedListeners = new CopyOnWriteArrayList<>(b.blockedListeners);
+        this.reportPinning = b.reportPinning;
         this.jdkScheduler = VirtualThreadAccess.hubTimersSupported() ? new HubScheduler(this) : this;
         this.spawnFactory = ofVirtual().name(name + "-thread-", 1).factory();
         this.offloadPool = newOffloadPool(name, b.offloadThreads);
@@ -326,7 +333,11 @@ public final class Hub implements Executor, AutoCloseable {
             throw new RejectedExecutionException("hub '" + name + "' has terminated");
         }
         offloadCalls.incrementAndGet();
-        Future<T> future = offloadPool.submit(call);
+        long submitted = System.nanoTime();
+        Future<T> future = offloadPool.submit(() -> {
+            offloadWait.recordConcurrent(System.nanoTime() - submitted);
+            return call.call();
+        });
         try {
             return future.get();
         } catch (ExecutionException e) {
@@ -396,7 +407,9 @@ public final class Hub implements Executor, AutoCloseable {
         if (VirtualThreadAccess.currentCarrierThread() == carrier) {
             localQueue.addLast(task);
             counters[C_LOCAL]++;
+            recorder.enqueuedLocal();
         } else {
+            recorder.offeringExternal(task);
             externalQueue.offer(task);
             wakeCarrierIfSleeping();
         }
@@ -522,6 +535,9 @@ public final class Hub implements Executor, AutoCloseable {
         } catch (Throwable e) {
             LOG.error("hub '{}': the carrier loop failed; hub threads on it can no longer run", name, e);
             STATE.setVolatile(this, TERMINATED);
+            if (pinningReported) {
+                PinningMonitor.unregister(this);
+            }
             terminated.countDown();
             throw e;
         }
@@ -546,6 +562,7 @@ public final class Hub implements Executor, AutoCloseable {
     private long runSlice(Runnable task, long start) {
         Thread vthread = VirtualThreadAccess.threadOf(task);
         long[] c = counters;
+        recorder.sliceStarting();
         SLICE_THREAD.setOpaque(this, vthread);
         SLICE_START.setOpaque(this, start);
         try {
@@ -561,8 +578,17 @@ public final class Hub implements Executor, AutoCloseable {
         if (length > c[C_LONGEST_SLICE]) {
             c[C_LONGEST_SLICE] = length;
         }
-        if (vthread != null && VirtualThreadAccess.state(vthread) == VirtualThreadAccess.STATE_TERMINATED) {
-            threadEnded(vthread);
+        recorder.sliceEnded(length);
+        if (vthread != null) {
+            int vstate = VirtualThreadAccess.state(vthread);
+            if (vstate == VirtualThreadAccess.STATE_TERMINATED) {
+                threadEnded(vthread);
+            } else if (vstate != VirtualThreadAccess.STATE_YIELDED) { // a yield waits for nothing: skip the lookup
+                ThreadRecord record = live.get(vthread);
+                if (record != null) {
+                    record.offCarrierSince = end; // for hub.dump(): how long a parked thread has waited
+                }
+            }
         }
         return end;
     }
@@ -579,8 +605,9 @@ public final class Hub implements Executor, AutoCloseable {
     private void drainExternal() {
         int n = 0;
         Runnable task;
-        while (n < EXTERNAL_DRAIN_LIMIT && (task = externalQueue.relaxedPoll()) != null) {
+        while (n < EXTERNAL_DRAIN_LIMIT && (task = externalQueue.poll()) != null) {
             localQueue.addLast(task);
+            recorder.enqueuedFromExternal(task);
             n++;
         }
         counters[C_EXTERNAL] += n;
@@ -654,11 +681,14 @@ public final class Hub implements Executor, AutoCloseable {
         }
         STATE.setVolatile(this, TERMINATED);
         // Plain callbacks that raced with termination still run; nothing can start a thread any more.
-        drainExternal();
-        Runnable task;
-        while ((task = localQueue.pollFirst()) != null) {
-            runSlice(task, System.nanoTime());
-        }
+        do {
+            drainExternal();
+            Runnable task;
+            while ((task = localQueue.pollFirst()) != null) {
+                runSlice(task, System.nanoTime());
+            }
+        } while (!externalQueue.isEmpty()); // an offer in flight is linked within a few instructions
+
         for (HubTimer t : timers) {
             t.cancel(false);
         }
@@ -669,6 +699,9 @@ public final class Hub implements Executor, AutoCloseable {
             LOG.warn("hub '{}': closing the reactor failed", name, e);
         }
         offloadPool.shutdown();
+        if (pinningReported) {
+            PinningMonitor.unregister(this);
+        }
         publish();
         terminated.countDown();
         LOG.debug("hub '{}' terminated", name);
@@ -701,7 +734,7 @@ public final class Hub implements Executor, AutoCloseable {
                 counter(C_SLICES),
                 counter(C_LOCAL),
                 counter(C_EXTERNAL),
-                (int) counter(C_LOCAL_DEPTH) + externalQueue.size(),
+                (int) counter(C_LOCAL_DEPTH) + externalQueue.size(100_000),
                 liveThreads.get(),
                 startedThreads.get(),
                 counter(C_POLLS),
@@ -712,8 +745,73 @@ public final class Hub implements Executor, AutoCloseable {
                 Duration.ofNanos(counter(C_LONGEST_SLICE)),
                 Duration.ofNanos(counter(C_BUSY)),
                 Duration.ofNanos(counter(C_IDLE)),
-                offloadCalls.get());
+                offloadCalls.get(),
+                pinnedParks.get());
     }
+
+    /**
+     * A report of every live hub thread (state, what it waits for, for how long, stack) and whether anything can
+     * still wake them: when every live thread waits with no timeout and the hub has no ready work, no timer armed,
+     * no I/O registered and no offload call running, the dump says that this would block for ever (unless a thread
+     * outside the hub wakes one of them). gevent's {@code print_run_info}, Go's deadlock report.
+     *
+     * <p>Any thread, including hub threads. It asks the carrier for its queues, timers and I/O registrations with a
+     * callback (a hub thread parks meanwhile; the carrier itself answers at once) and waits for the answer at most
+     * one second: when the carrier is stuck in a slice, the dump says so, and which thread holds it. It never
+     * blocks longer than that plus the time to read the stacks.
+     *
+     * @return the dump; {@link HubDump#toString()} is the printable report
+     */
+    public HubDump dump() {
+        return HubDumper.dump(this);
+    }
+
+    /**
+     * What only the carrier knows, for {@link #dump()}: {ready tasks, timers armed, I/O registrations or -1}.
+     * Carrier only.
+     */
+    long[] carrierFacts() {
+        return new long[] {localQueue.size() + externalQueue.size(100_000), timers.size() - cancelledTimers.get(),
+                reactor.registeredIoCount()};
+    }
+
+    /** The record of a live hub thread, or null. Any thread. */
+    ThreadRecord record(Thread thread) {
+        return live.get(thread);
+    }
+
+    /** Slices run so far, as last published: constant while one slice runs, so it names that slice. */
+    long slicesRun() {
+        return counter(C_SLICES);
+    }
+
+    /**
+     * Adds a named value to this hub's metrics, exported by every {@link HubMetrics} bound to it, now or later.
+     * Other modules use it to contribute their own numbers (the Netty reactor: sockets open, sockets closed when
+     * their thread ended) without the scheduler depending on them. Any thread.
+     *
+     * @param metric the metric
+     * @throws IllegalArgumentException if a metric with that name is already registered on this hub
+     */
+    public void addMetric(HubMetric metric) {
+        extraMetrics.add(Objects.requireNonNull(metric, "metric"));
+    }
+
+    /** The metrics added with {@link #addMetric}. Any thread. */
+    public List<HubMetric> extraMetrics() {
+        return extraMetrics.list();
+    }
+
+    ExtraMetrics extraMetricsRegistry() {
+        return extraMetrics;
+    }
+
+    /** Counts and logs one pinned park of a hub thread, reported by JFR. Called on the JFR stream's thread. */
+    void reportPinned(String thread, Duration pinnedFor, String reason, String stack) {
+        long n = pinnedParks.incrementAndGet();
+        PinningMonitor.log(LOG, name, n, thread, pinnedFor, reason, stack);
+    }
+
 
     /** Timers armed and not yet fired or cancelled, as last published by the carrier. */
     long pendingTimers() {
@@ -786,7 +884,8 @@ public final class Hub implements Executor, AutoCloseable {
             closer = c;
             c.start();
         }
-        if (inHub() || isTerminated()) {
+        // The latch, not the state: the state turns TERMINATED before the reactor is closed.
+        if (inHub() || terminated.getCount() == 0) {
             return;
         }
         try {
@@ -877,6 +976,14 @@ public final class Hub implements Executor, AutoCloseable {
         if (watchdog != null) {
             watchdog.start();
         }
+        if (reportPinning) {
+            try {
+                PinningMonitor.register(this);
+                pinningReported = true;
+            } catch (Throwable e) { // no jdk.jfr module, or JFR disabled: run without the reports
+                LOG.warn("hub '{}': cannot report pinned parks (JFR unavailable): {}", name, e.toString());
+            }
+        }
     }
 
     /** The carrier platform thread. Knows its hub, so {@link #current()} needs no thread-local. */
@@ -919,6 +1026,12 @@ public final class Hub implements Executor, AutoCloseable {
     static final class ThreadRecord {
         final Thread thread;
         final long startedNanos;
+        /**
+         * When its last slice ended (0 before its first). A plain field: the carrier writes it after every slice
+         * (a volatile store there would cost a fence per slice); dumps read it racily, which is fine for "waiting
+         * since about when".
+         */
+        long offCarrierSince;
         private List<Runnable> exitActions;
 
         ThreadRecord(Thread thread, long startedNanos) {
@@ -962,6 +1075,7 @@ public final class Hub implements Executor, AutoCloseable {
         private Duration shutdownTimeout = Duration.ofSeconds(5);
         private int offloadThreads = 16;
         private final List<BlockedHubListener> blockedListeners = new ArrayList<>();
+        private boolean reportPinning = Boolean.getBoolean("loomhub.reportPinning");
 
         private Builder() { }
 
@@ -1019,6 +1133,22 @@ public final class Hub implements Executor, AutoCloseable {
          */
         public Builder onBlocked(BlockedHubListener listener) {
             blockedListeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /**
+         * Whether to report pinned parks of this hub's threads: a hub thread that parks while pinned (inside a
+         * class initialiser, under a native frame, in a JDK critical section) parks the carrier itself, so every
+         * other hub thread waits. When on, the hub listens to JFR's {@code jdk.VirtualThreadPinned} events through
+         * a {@link jdk.jfr.consumer.RecordingStream} (one per JVM, shared by the hubs that ask), counts them in
+         * {@link HubStats#pinnedParks()} and logs a warning with the stack. Events arrive with JFR's flush delay
+         * (about a second). Default: the system property {@code loomhub.reportPinning}, else off.
+         *
+         * @param report whether to report
+         * @return this builder
+         */
+        public Builder reportPinning(boolean report) {
+            this.reportPinning = report;
             return this;
         }
 

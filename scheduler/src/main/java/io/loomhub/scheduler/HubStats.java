@@ -24,6 +24,8 @@ import java.time.Duration;
  * @param busyTime             time the carrier spent running slices and callbacks
  * @param idleTime             time the carrier spent asleep in its reactor
  * @param offloadCalls         calls to {@link Hub#offload} that have started
+ * @param pinnedParks          parks of hub threads while pinned to the carrier (each one stalled the whole hub),
+ *                             as reported by JFR; counted only when {@link Hub.Builder#reportPinning} is on
  */
 public record HubStats(
         String hubName,
@@ -41,5 +43,6 @@ public record HubStats(
         Duration longestSlice,
         Duration busyTime,
         Duration idleTime,
-        long offloadCalls) {
+        long offloadCalls,
+        long pinnedParks) {
 }

@@ -29,6 +29,12 @@ final class ParkingReactor implements Reactor {
         return 0;
     }
 
+    /** No I/O of its own: only timers and wake-ups. */
+    @Override
+    public int registeredIoCount() {
+        return 0;
+    }
+
     @Override
     public void wakeup() {
         LockSupport.unpark(carrier);

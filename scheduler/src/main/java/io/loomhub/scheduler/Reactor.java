@@ -32,6 +32,17 @@ public interface Reactor extends AutoCloseable {
      */
     int pollNow();
 
+    /**
+     * How many I/O sources (channels, descriptors) are registered with this reactor, that is, how many things
+     * could still produce an event and wake a hub thread. {@link Hub#dump()} uses it to tell "every hub thread
+     * waits and nothing can wake them" from "they wait for I/O". Carrier thread only.
+     *
+     * @return the count, or -1 when this reactor cannot tell (the default)
+     */
+    default int registeredIoCount() {
+        return -1;
+    }
+
     /** Makes a {@link #poll(long)} in progress, or the next one, return promptly. Any thread; never blocks. */
     void wakeup();
 

@@ -39,6 +39,8 @@ final class VirtualThreadAccess {
     static final int STATE_STARTED = 1;
     /** {@code VirtualThread.state} value of a thread that has ended. */
     static final int STATE_TERMINATED = 99;
+    /** {@code VirtualThread.state} value of a thread that yielded and is queued to run again. */
+    static final int STATE_YIELDED = 11;
 
     private static final Throwable FAILURE;
     private static final Constructor<?> BUILDER_CONSTRUCTOR;

@@ -1,0 +1,288 @@
+package io.loomhub.netty;
+
+import io.loomhub.scheduler.Hub;
+import io.loomhub.scheduler.Reactor;
+import io.loomhub.scheduler.ReactorFactory;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.ManualIoEventLoop;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.nio.NioIoHandler;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The hub's reactor on Netty 4.2: the hub's carrier thread owns and drives a {@link ManualIoEventLoop} with
+ * {@link EpollIoHandler} (or {@link NioIoHandler} where epoll is missing), so every Netty channel registered on it
+ * has its I/O events, tasks and scheduled tasks run on the carrier, between slices of hub threads. This is
+ * gevent's hub running its libev loop.
+ *
+ * <h2>How the hub drives the loop</h2>
+ * <ul>
+ *   <li>{@link #poll(long)} with a positive timeout runs {@code loop.run(timeout)}; with a negative timeout
+ *       {@code loop.run(0)}, which blocks until I/O or a wake-up; with zero {@code loop.runNow()}. Netty folds the
+ *       deadline of its own next scheduled task into the wait, and runs its task queue and due scheduled tasks
+ *       after the I/O, so {@code eventLoop(hub).schedule(...)} and {@code execute(...)} behave as on any event
+ *       loop.</li>
+ *   <li>{@link #pollNow()} is {@code loop.runNow()}: what the hub runs between batches of slices.</li>
+ *   <li>{@link #wakeup()} is {@code loop.wakeup()} (an {@code eventfd} write, only when the loop sleeps).</li>
+ *   <li>The loop's {@code canBlock()} is overridden to also say "the hub has no ready work": the hub publishes
+ *       "sleeping" and re-checks its queues before it polls, Netty publishes its wake-up deadline and then asks
+ *       {@code canBlock()} before {@code epoll_wait}, so a submission racing with the sleep is never lost.</li>
+ * </ul>
+ *
+ * <h2>Threads</h2>
+ * Netty's {@code inEventLoop()} is true only on the carrier itself, outside any virtual thread. Inside a hub
+ * virtual thread it is false (the current thread is the virtual thread), so a channel operation called there
+ * becomes a Netty task: correct, but a hop through Netty's task queue. Hub sockets avoid it by submitting their
+ * channel operations with {@link Hub#execute(Runnable)} when {@link Hub#inHub()} is true: that goes to the hub's
+ * local queue (no atomics, no syscall) and runs on the carrier, where {@code inEventLoop()} is true.
+ *
+ * <p>Instances are created by the hub, on its carrier, from one of the factories below; {@link Hub#create()}
+ * finds {@link #auto()} through {@link java.util.ServiceLoader} when this module is on the class path.
+ */
+public final class NettyReactor implements Reactor {
+
+    /** Priority of the factory registered with {@link java.util.ServiceLoader}; the parking reactor has 0. */
+    static final int SERVICE_PRIORITY = 100;
+
+    /**
+     * Longest single wait handed to Netty. Longer hub waits are cut into pieces of this size: the hub treats an
+     * early return as a spurious wake-up, and Netty's deadline arithmetic ({@code now + wait}) cannot overflow.
+     */
+    private static final long MAX_WAIT_NANOS = TimeUnit.HOURS.toNanos(1);
+
+    /** The Netty reactor of each running hub, for {@link #eventLoop(Hub)} and the hub sockets. */
+    private static final Map<Hub, NettyReactor> BY_HUB = new ConcurrentHashMap<>();
+
+    /** The I/O transport a reactor uses. */
+    public enum Transport {
+        /** Linux epoll, through Netty's native transport. */
+        EPOLL,
+        /** Java NIO selectors: portable, used where epoll is missing. */
+        NIO
+    }
+
+    private final Hub hub;
+    private final Transport transport;
+    private final HubEventLoop loop;
+    /**
+     * Set by {@link #wakeup()}, consumed by the next blocking {@link #poll}. Netty's own wake-up only writes the
+     * eventfd when the loop has already published that it sleeps; a wake-up that comes earlier (for instance
+     * the hub's close, which changes no queue) would otherwise be lost. This flag makes it sticky.
+     */
+    private volatile boolean wakeRequested;
+    private boolean closed; // carrier only
+
+    private NettyReactor(ReactorFactory.Host host, Transport transport) {
+        this.hub = host.hub();
+        this.transport = transport;
+        IoHandlerFactory handlers = transport == Transport.EPOLL ? EpollIoHandler.newFactory()
+                : NioIoHandler.newFactory();
+        this.loop = new HubEventLoop(this, host, handlers);
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Factories
+    // ------------------------------------------------------------------------------------------------
+
+    /**
+     * A factory for reactors on Linux epoll (Netty's native transport).
+     *
+     * @return the factory
+     * @throws UnsupportedOperationException if Netty's native epoll transport cannot load here; the message
+     *         carries Netty's reason
+     */
+    public static ReactorFactory epoll() {
+        if (!Epoll.isAvailable()) {
+            throw new UnsupportedOperationException("Netty's native epoll transport is not available here ("
+                    + Epoll.unavailabilityCause() + "); use NettyReactor.nio() or NettyReactor.auto()",
+                    Epoll.unavailabilityCause());
+        }
+        return new Factory(Transport.EPOLL, SERVICE_PRIORITY);
+    }
+
+    /**
+     * A factory for reactors on Java NIO selectors: works everywhere, costs more per event than epoll.
+     *
+     * @return the factory
+     */
+    public static ReactorFactory nio() {
+        return new Factory(Transport.NIO, SERVICE_PRIORITY);
+    }
+
+    /**
+     * A factory that picks epoll when {@link Epoll#isAvailable()}, else NIO. This is what {@link Hub#create()}
+     * uses when this module is on the class path.
+     *
+     * @return the factory
+     */
+    public static ReactorFactory auto() {
+        return new Factory(Epoll.isAvailable() ? Transport.EPOLL : Transport.NIO, SERVICE_PRIORITY);
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Finding a hub's loop
+    // ------------------------------------------------------------------------------------------------
+
+    /**
+     * The Netty event loop the hub's carrier drives, so users can register their own Netty channels on it
+     * ({@code bootstrap.group(NettyReactor.eventLoop(hub))}): their handlers then run on the carrier, between
+     * slices of hub threads, and must never block. Any thread may call it.
+     *
+     * <p>The loop belongs to the hub: do not shut it down; it shuts down when the hub terminates.
+     *
+     * @param hub a running hub
+     * @return its event loop
+     * @throws IllegalStateException if the hub does not run a {@code NettyReactor}, or has terminated
+     */
+    public static IoEventLoop eventLoop(Hub hub) {
+        return of(hub).loop;
+    }
+
+    /**
+     * The Netty reactor of a hub. Any thread.
+     *
+     * @throws IllegalStateException if the hub does not run a {@code NettyReactor}, or has terminated
+     */
+    static NettyReactor of(Hub hub) {
+        Objects.requireNonNull(hub, "hub");
+        NettyReactor r = BY_HUB.get(hub);
+        if (r == null) {
+            throw new IllegalStateException("hub '" + hub.name() + "' does not run a NettyReactor"
+                    + (hub.isClosed() ? " (it is closed)" : "")
+                    + ": build it with Hub.builder().reactor(NettyReactor.auto()), or use Hub.create() with "
+                    + "loomhub-netty-reactor on the class path");
+        }
+        return r;
+    }
+
+    /** The hub that drives this reactor. */
+    Hub hub() {
+        return hub;
+    }
+
+    /** The event loop this reactor drives. */
+    ManualIoEventLoop loop() {
+        return loop;
+    }
+
+    /** The I/O transport of this reactor. */
+    public Transport transport() {
+        return transport;
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Reactor
+    // ------------------------------------------------------------------------------------------------
+
+    /** {@inheritDoc} Carrier only: {@link ManualIoEventLoop} checks its owning thread. */
+    @Override
+    public int poll(long timeoutNanos) {
+        if (timeoutNanos == 0 || consumeWakeRequest()) {
+            return loop.runNow();
+        }
+        // ManualIoEventLoop.run(waitNanos): 0 blocks without limit, a negative value does not block at all.
+        long wait = timeoutNanos < 0 ? 0 : Math.min(timeoutNanos, MAX_WAIT_NANOS);
+        return loop.run(wait);
+    }
+
+    /** {@inheritDoc} Carrier only. */
+    @Override
+    public int pollNow() {
+        return loop.runNow();
+    }
+
+    /** {@inheritDoc} Any thread; an {@code eventfd} write only when the loop is asleep in {@code epoll_wait}. */
+    @Override
+    public void wakeup() {
+        wakeRequested = true; // before Netty reads the loop's published deadline: see canBlock()
+        loop.wakeup();
+    }
+
+    /** Takes a pending wake-up request, if any. Carrier only. */
+    private boolean consumeWakeRequest() {
+        if (!wakeRequested) {
+            return false;
+        }
+        wakeRequested = false;
+        return true;
+    }
+
+    /**
+     * Shuts the loop down on the carrier: closes every channel still registered on it (their close futures
+     * complete and their handlers run), runs the remaining tasks and releases the epoll, eventfd and timerfd
+     * descriptors. Carrier only, once, after the hub's last slice.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        BY_HUB.remove(hub, this);
+        // Quiet period 0: nothing runs on this loop any more once the hub has no threads, so no grace is needed;
+        // the graceful form (not shutdown()) still lets the channels' close tasks run on the loop.
+        loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        for (int i = 0; !loop.isTerminated(); i++) {
+            loop.runNow();
+            if (i > 10_000) {
+                throw new IllegalStateException("the Netty event loop of hub '" + hub.name() + "' did not terminate");
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "NettyReactor[" + transport + ", hub=" + hub.name() + "]";
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Plumbing
+    // ------------------------------------------------------------------------------------------------
+
+    /** Creates a {@link NettyReactor} per hub. */
+    private record Factory(Transport transport, int priority) implements ReactorFactory {
+        @Override
+        public Reactor create(Host host) {
+            NettyReactor reactor = new NettyReactor(host, transport);
+            BY_HUB.put(host.hub(), reactor);
+            return reactor;
+        }
+
+        @Override
+        public String toString() {
+            return "NettyReactor." + transport.name().toLowerCase(java.util.Locale.ROOT) + "()";
+        }
+    }
+
+    /** The hub's event loop: may only block when the hub has nothing ready to run either. */
+    private static final class HubEventLoop extends ManualIoEventLoop {
+        private final NettyReactor reactor;
+        private final ReactorFactory.Host host;
+
+        HubEventLoop(NettyReactor reactor, ReactorFactory.Host host, IoHandlerFactory handlers) {
+            super(host.carrierThread(), handlers);
+            this.reactor = reactor;
+            this.host = host;
+        }
+
+        /**
+         * Netty asks this last, after it has published its wake-up deadline and right before it blocks: a resume
+         * queued before that point is seen here, one queued after it finds the loop asleep and writes the eventfd.
+         * The same holds for a bare {@link NettyReactor#wakeup()}, through its sticky request flag.
+         */
+        @Override
+        protected boolean canBlock() {
+            return !reactor.wakeRequested && !host.hasReadyWork();
+        }
+
+        @Override
+        public String toString() {
+            return "HubEventLoop[hub=" + host.hub().name() + "]";
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package io.loomhub.scheduler;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.Test;
+
+class WatchdogTest {
+
+    /** Holds the carrier without parking, for {@code d}. */
+    static void spinWithoutParking(Duration d) {
+        long until = System.nanoTime() + d.toNanos();
+        while (System.nanoTime() - until < 0) {
+            Thread.onSpinWait();
+        }
+    }
+
+    @Test
+    void spinningHubThreadIsReportedOnceWithItsOwnStack() throws Exception {
+        List<BlockedHubEvent> events = new CopyOnWriteArrayList<>();
+        try (Hub hub = Hub.builder().name("wd-spin").blockingThreshold(Duration.ofMillis(100))
+                .onBlocked(events::add).build()) {
+            Thread spinner = hub.spawn(() -> spinWithoutParking(Duration.ofMillis(300)));
+            assertTrue(spinner.join(Duration.ofSeconds(10)));
+            // Exactly one episode, and it stays one.
+            await().atMost(Duration.ofSeconds(5)).until(() -> events.size() == 1);
+            await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> events.size() == 1);
+            BlockedHubEvent e = events.get(0);
+            assertSame(spinner, e.offender(), "the offender is the hub thread, not the carrier");
+            assertTrue(Arrays.stream(e.stackTrace()).anyMatch(f -> f.getMethodName().equals("spinWithoutParking")),
+                    () -> "the recorded stack holds the spinning method:\n" + e.stackTraceText());
+            assertTrue(e.blockedFor().compareTo(Duration.ofMillis(100)) >= 0);
+            assertEquals(1, hub.stats().blockedDetections());
+        }
+    }
+
+    @Test
+    void idleHubWithParkedThreadsIsNeverReportedBlocked() throws Exception {
+        List<BlockedHubEvent> events = new CopyOnWriteArrayList<>();
+        CountDownLatch release = new CountDownLatch(1);
+        try (Hub hub = Hub.builder().name("wd-idle").onBlocked(events::add).build()) {
+            // A parked thread and a sleeping one: the carrier sleeps in its reactor, with live threads on it and a
+            // timer armed, for the whole two seconds.
+            Thread parked = hub.spawn(() -> {
+                try {
+                    release.await();
+                } catch (InterruptedException ignored) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            Thread sleeper = hub.spawn(() -> {
+                try {
+                    Thread.sleep(60_000);
+                } catch (InterruptedException ignored) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            await().atMost(Duration.ofSeconds(5)).until(() -> parked.getState() == Thread.State.WAITING
+                    && sleeper.getState() == Thread.State.TIMED_WAITING);
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3))
+                    .until(() -> events.isEmpty() && hub.stats().blockedDetections() == 0);
+            release.countDown();
+            sleeper.interrupt();
+            assertTrue(parked.join(Duration.ofSeconds(5)));
+            assertTrue(sleeper.join(Duration.ofSeconds(5)));
+        }
+    }
+
+    @Test
+    void zeroThresholdDisablesTheWatchdog() throws Exception {
+        try (Hub hub = Hub.builder().name("wd-off").blockingThreshold(Duration.ZERO).build()) {
+            assertTrue(HubTestSupport.platformThreadsNamed("wd-off-watchdog").isEmpty());
+            Thread spinner = hub.spawn(() -> spinWithoutParking(Duration.ofMillis(150)));
+            assertTrue(spinner.join(Duration.ofSeconds(10)));
+            assertEquals(0, hub.stats().blockedDetections());
+        }
+    }
+}
