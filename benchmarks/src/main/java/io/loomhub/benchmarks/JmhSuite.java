@@ -38,7 +38,10 @@ final class JmhSuite {
         }
     }
 
-    /** One benchmark × parameter combination: its score statistics over all measured iterations. */
+    /**
+     * One benchmark × parameter combination: its score statistics over all measured iterations. {@code scheduler}
+     * is {@code hub} or {@code jdk}, or for {@link MetricsBenchmark} {@code hub, metrics off|on}.
+     */
     record Row(String benchmark, String scheduler, String unit, boolean higherIsBetter, double min, double median,
                double max, long samples) {
     }
@@ -62,6 +65,10 @@ final class JmhSuite {
             String label = r.getParams().getBenchmark();
             label = label.substring(label.lastIndexOf('.', label.lastIndexOf('.') - 1) + 1);
             String scheduler = r.getParams().getParam("scheduler");
+            String metrics = r.getParams().getParam("metrics");
+            if (scheduler == null && metrics != null) {
+                scheduler = "hub, metrics " + metrics;
+            }
             Statistics s = r.getPrimaryResult().getStatistics();
             boolean higher = r.getParams().getMode() == org.openjdk.jmh.annotations.Mode.Throughput;
             rows.add(new Row(label, scheduler == null ? "-" : scheduler, r.getPrimaryResult().getScoreUnit(), higher,

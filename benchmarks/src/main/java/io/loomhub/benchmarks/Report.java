@@ -278,12 +278,14 @@ final class Report {
             return;
         }
         md.append("## JMH micro-benchmarks\n\n");
-        md.append("| benchmark | scheduler | unit | min | median | max | hub ÷ jdk (median; >1 = hub better) |\n");
+        md.append("| benchmark | scheduler | unit | min | median | max | hub ÷ jdk, or metrics on ÷ off (median; >1 = better) |\n");
         md.append("|---|---|---|---|---|---|---|\n");
         for (JmhSuite.Row r : jmh) {
             String ratio = "";
-            if (r.scheduler().equals(Schedulers.HUB)) {
-                JmhSuite.Row base = jmhRow(r.benchmark(), Schedulers.JDK);
+            String baseline = r.scheduler().equals(Schedulers.HUB) ? Schedulers.JDK
+                    : r.scheduler().equals("hub, metrics on") ? "hub, metrics off" : null;
+            if (baseline != null) {
+                JmhSuite.Row base = jmhRow(r.benchmark(), baseline);
                 if (base != null) {
                     double x = r.higherIsBetter() ? r.median() / base.median() : base.median() / r.median();
                     ratio = String.format(Locale.ROOT, "%.2f", x);
