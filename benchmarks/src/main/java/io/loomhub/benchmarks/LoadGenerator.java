@@ -49,9 +49,14 @@ final class LoadGenerator implements AutoCloseable {
 
     /** What one measured run saw. Latencies in nanoseconds. */
     record Result(int connections, double seconds, long requests, Histogram latency, double serverCpuSeconds,
-                  int errors) {
+                  long serverContextSwitches, java.util.Map<String, Double> serverThreadCpuSeconds, int errors) {
         double throughput() {
             return requests / seconds;
+        }
+
+        /** Context switches of all the server's threads per request: thread hops show up here. */
+        double contextSwitchesPerRequest() {
+            return requests == 0 ? Double.NaN : serverContextSwitches / (double) requests;
         }
 
         /** Server CPU time (user + system) per request, in microseconds. */
@@ -125,6 +130,9 @@ final class LoadGenerator implements AutoCloseable {
             CompletableFuture<Result> done = new CompletableFuture<>();
             long[] window = new long[2];
             double[] cpu = new double[2];
+            long[] switches = new long[2];
+            List<java.util.Map<String, Double>> threadCpu = new ArrayList<>(List.of(java.util.Map.of(),
+                    java.util.Map.of()));
             loop.execute(() -> {
                 run.sending = true;
                 for (Conn c : conns) {
@@ -136,14 +144,24 @@ final class LoadGenerator implements AutoCloseable {
                 run.requests = 0;
                 window[0] = System.nanoTime();
                 cpu[0] = ProcStats.cpuSeconds(serverPid);
+                switches[0] = ProcStats.contextSwitches(serverPid);
+                threadCpu.set(0, ProcStats.threadCpuSeconds(serverPid));
             }, (long) (warmupSeconds * 1e9), TimeUnit.NANOSECONDS);
             loop.schedule(() -> {
                 run.measuring = false;
                 run.sending = false;
                 window[1] = System.nanoTime();
                 cpu[1] = ProcStats.cpuSeconds(serverPid);
+                switches[1] = ProcStats.contextSwitches(serverPid);
+                java.util.Map<String, Double> perThread = new java.util.TreeMap<>();
+                ProcStats.threadCpuSeconds(serverPid).forEach((name, end) -> {
+                    double used = end - threadCpu.get(0).getOrDefault(name, 0.0);
+                    if (used > 0) {
+                        perThread.put(name, used);
+                    }
+                });
                 done.complete(new Result(connections, (window[1] - window[0]) / 1e9, run.requests, run.latency,
-                        cpu[1] - cpu[0], run.errors));
+                        cpu[1] - cpu[0], switches[1] - switches[0], perThread, run.errors));
             }, (long) ((warmupSeconds + measureSeconds) * 1e9), TimeUnit.NANOSECONDS);
             return done.get((long) (warmupSeconds + measureSeconds) + 30, TimeUnit.SECONDS);
         } finally {

@@ -38,6 +38,7 @@ final class Plots {
             CategoryChart lat = chart("Echo latency, " + conns + " connections (median over rounds, log scale)",
                     "round trip, µs");
             lat.getStyler().setYAxisLogarithmic(true);
+            lat.getStyler().setYAxisMin(1.0);
             for (double p : new double[] {50, 99, 99.9}) {
                 List<Double> y = new ArrayList<>();
                 for (String s : servers) {

@@ -28,6 +28,30 @@ final class ProcStats {
         }
     }
 
+    /**
+     * CPU seconds (user + system) of each thread of a process so far, summed by thread name (the kernel's
+     * 15-character {@code comm}, with trailing digits dropped so numbered pool threads add up).
+     */
+    static java.util.Map<String, Double> threadCpuSeconds(long pid) {
+        java.util.Map<String, Double> byName = new java.util.TreeMap<>();
+        String[] tasks = Path.of("/proc", Long.toString(pid), "task").toFile().list();
+        if (tasks == null) {
+            return byName;
+        }
+        for (String task : tasks) {
+            try {
+                String stat = Files.readString(Path.of("/proc", Long.toString(pid), "task", task, "stat"));
+                String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[-#\\d]+$", "");
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                double cpu = (Long.parseLong(f[11]) + Long.parseLong(f[12])) / CLOCK_TICKS;
+                byName.merge(name.isEmpty() ? "?" : name, cpu, Double::sum);
+            } catch (IOException | RuntimeException e) {
+                // The thread ended between the listing and the read.
+            }
+        }
+        return byName;
+    }
+
     /** Resident set size of a process, in bytes. */
     static long rssBytes(long pid) {
         return statusKiB(pid, "VmRSS:") * 1024;

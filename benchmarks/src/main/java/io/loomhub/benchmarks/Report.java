@@ -316,12 +316,12 @@ final class Report {
         for (int conns : options.connections) {
             md.append("### ").append(conns).append(" connections\n\n");
             md.append("| server | req/s min / median / max | × netty (median, min–max) | p50 µs | p99 µs | p99.9 µs "
-                    + "| server CPU µs/req | CPU × netty | errors |\n");
-            md.append("|---|---|---|---|---|---|---|---|---|\n");
+                    + "| server CPU µs/req | CPU × netty | server context switches/req | errors |\n");
+            md.append("|---|---|---|---|---|---|---|---|---|---|\n");
             for (String server : servers.keySet()) {
                 Spread tput = echoSpread(server, conns, LoadGenerator.Result::throughput);
                 if (tput.n() == 0) {
-                    md.append("| ").append(server).append(" | no result | | | | | | | |\n");
+                    md.append("| ").append(server).append(" | no result | | | | | | | | |\n");
                     continue;
                 }
                 Spread ratio = echoRatio(server, Servers.REFERENCE, conns, LoadGenerator.Result::throughput);
@@ -332,13 +332,15 @@ final class Report {
                 Spread cpuRatio = echoRatio(server, Servers.REFERENCE, conns,
                         LoadGenerator.Result::cpuMicrosPerRequest);
                 Spread errors = echoSpread(server, conns, r -> r.errors());
-                md.append(String.format(Locale.ROOT, "| %s | %s / **%s** / %s | %s | %.0f | %.0f | %.0f | %.2f | %s | %.0f |%n",
+                Spread switches = echoSpread(server, conns, LoadGenerator.Result::contextSwitchesPerRequest);
+                md.append(String.format(Locale.ROOT, "| %s | %s / **%s** / %s | %s | %.0f | %.0f | %.0f | %.2f | %s | %.3f | %.0f |%n",
                         server, si(tput.min()), si(tput.median()), si(tput.max()), ratioText(ratio), p50.median(),
                         p99.median(), p999.median(), cpu.median(),
                         cpuRatio.n() == 0 ? "" : String.format(Locale.ROOT, "%.2f×", cpuRatio.median()),
-                        errors.max()));
+                        switches.median(), errors.max()));
             }
             md.append("\nLatency columns are medians over rounds of each round's percentile.\n\n");
+            threadCpuTable(md, conns);
         }
         if (options.connections.size() > 1) {
             int few = options.connections.get(0);
@@ -351,6 +353,37 @@ final class Report {
             }
             md.append('\n');
         }
+    }
+
+    /** Where each server's CPU went: µs per request by thread name, medians over rounds. */
+    private void threadCpuTable(StringBuilder md, int conns) {
+        md.append("Server CPU per request by thread (µs, median over rounds; thread names as the kernel shows them, "
+                + "numbers dropped; threads under 0.1 µs left out):\n\n| server | threads |\n|---|---|\n");
+        for (String server : servers.keySet()) {
+            Map<Integer, LoadGenerator.Result> rounds = echo.getOrDefault(server, Map.of()).getOrDefault(conns,
+                    Map.of());
+            if (rounds.isEmpty()) {
+                continue;
+            }
+            java.util.Set<String> names = new java.util.TreeSet<>();
+            rounds.values().forEach(r -> names.addAll(r.serverThreadCpuSeconds().keySet()));
+            List<Map.Entry<String, Double>> perThread = new ArrayList<>();
+            for (String name : names) {
+                Spread s = Spread.of(rounds.values().stream().map(r -> r.requests() == 0 ? Double.NaN
+                        : r.serverThreadCpuSeconds().getOrDefault(name, 0.0) * 1e6 / r.requests()).toList());
+                if (s.median() >= 0.1) {
+                    perThread.add(Map.entry(name, s.median()));
+                }
+            }
+            perThread.sort(Map.Entry.<String, Double>comparingByValue().reversed());
+            StringBuilder cell = new StringBuilder();
+            for (var e : perThread) {
+                cell.append(cell.length() == 0 ? "" : ", ").append('`').append(e.getKey()).append("` ")
+                        .append(String.format(Locale.ROOT, "%.1f", e.getValue()));
+            }
+            md.append("| ").append(server).append(" | ").append(cell).append(" |\n");
+        }
+        md.append('\n');
     }
 
     private void scaleSection(StringBuilder md) {

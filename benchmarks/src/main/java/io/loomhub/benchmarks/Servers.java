@@ -25,9 +25,10 @@ final class Servers {
         return cmd;
     }
 
-    private static ServerProcess.Spec jvm(String kind, String description, List<String> extraFlags) {
+    private static ServerProcess.Spec jvm(Suite.Options o, String kind, String description, List<String> extraFlags) {
         List<String> cmd = new ArrayList<>(javaCommand());
         cmd.addAll(1, extraFlags);
+        cmd.addAll(1, o.serverFlags.getOrDefault(kind, List.of()));
         cmd.add(EchoServer.class.getName());
         cmd.add(kind);
         boolean known = EchoServer.kinds().contains(kind);
@@ -38,11 +39,11 @@ final class Servers {
     /** Every server, available or not (those that are not say why). */
     static List<ServerProcess.Spec> allSpecs(Suite.Options o) {
         List<ServerProcess.Spec> specs = new ArrayList<>();
-        specs.add(jvm("netty", "raw async Netty echo, one epoll event loop (reference)", List.of()));
-        specs.add(jvm("hub-netty", "loomhub: a hub thread per connection, blocking loop over HubSocket", List.of()));
-        specs.add(jvm("hub-jdk", "loomhub: a hub thread per connection, blocking loop over java.net.Socket",
+        specs.add(jvm(o, "netty", "raw async Netty echo, one epoll event loop (reference)", List.of()));
+        specs.add(jvm(o, "hub-netty", "loomhub: a hub thread per connection, blocking loop over HubSocket", List.of()));
+        specs.add(jvm(o, "hub-jdk", "loomhub: a hub thread per connection, blocking loop over java.net.Socket",
                 List.of()));
-        specs.add(jvm("jdk", "JDK default scheduler, parallelism 1: the same blocking loop over java.net.Socket",
+        specs.add(jvm(o, "jdk", "JDK default scheduler, parallelism 1: the same blocking loop over java.net.Socket",
                 List.of(BenchFlags.JDK_PARALLELISM_1, BenchFlags.JDK_MAX_POOL_1)));
         specs.add(new ServerProcess.Spec("go", "Go, GOMAXPROCS=1: a goroutine per connection (echo.go)",
                 List.of(o.goBinary.toString()), Map.of("GOMAXPROCS", "1"), false,

@@ -43,6 +43,8 @@ public final class Suite {
         Integer serverCpu = 0;
         String command = "scripts/bench";
         List<String> notes = new ArrayList<>();
+        /** Extra JVM flags per server kind, for experiments (--server-flags KIND='-Dx=y ...'). */
+        Map<String, List<String>> serverFlags = new LinkedHashMap<>();
 
         static Options parse(String[] args) {
             Options o = new Options();
@@ -69,6 +71,12 @@ public final class Suite {
                     case "--no-pin" -> o.serverCpu = null;
                     case "--command" -> { o.command = v; i++; }
                     case "--note" -> { o.notes.add(v); i++; }
+                    case "--server-flags" -> {
+                        String[] kv = v.split("=", 2);
+                        o.serverFlags.put(kv[0], List.of(kv[1].trim().split("\\s+")));
+                        o.notes.add("Server '" + kv[0] + "' ran with extra JVM flags: " + kv[1]);
+                        i++;
+                    }
                     default -> throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
                 }
             }
@@ -89,7 +97,8 @@ public final class Suite {
                      --servers a,b (all)  --scale N (0 skips; default: what the descriptor limit allows, <= 100000)
                      --scale-servers a,b  --no-jmh  --jmh-smoke  --jmh-include REGEX  --sleep-probe N (2000, 0 skips)
                      --out docs/benchmarks.md  --log-dir DIR  --go-binary PATH  --gevent-script PATH  --python PATH
-                     --no-pin  --command TEXT (quoted in the report)  --note TEXT (added to the report)""";
+                     --no-pin  --command TEXT (quoted in the report)  --note TEXT (added to the report)
+                     --server-flags KIND='-Dflag=value ...' (extra JVM flags for one server kind; noted in the report)""";
 
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
@@ -157,9 +166,10 @@ public final class Suite {
                 try {
                     LoadGenerator.Result r = load.run(server.address(), server.pid(), conns, o.warmupSeconds,
                             o.measureSeconds);
-                    log(String.format("    %,.0f req/s  p50 %.0f µs  p99 %.0f µs  %.2f µs CPU/req%s", r.throughput(),
-                            r.latency().getValueAtPercentile(50) / 1e3, r.latency().getValueAtPercentile(99) / 1e3,
-                            r.cpuMicrosPerRequest(), r.errors() > 0 ? "  errors " + r.errors() : ""));
+                    log(String.format("    %,.0f req/s  p50 %.0f µs  p99 %.0f µs  %.2f µs CPU/req  %.3f cs/req%s",
+                            r.throughput(), r.latency().getValueAtPercentile(50) / 1e3,
+                            r.latency().getValueAtPercentile(99) / 1e3, r.cpuMicrosPerRequest(),
+                            r.contextSwitchesPerRequest(), r.errors() > 0 ? "  errors " + r.errors() : ""));
                     report.addEcho(spec, round, r);
                 } catch (Exception e) {
                     log("    failed: " + e);
