@@ -69,6 +69,7 @@ public final class NettyReactor implements Reactor {
     private final Hub hub;
     private final Transport transport;
     private final HubEventLoop loop;
+    private final SocketRegistry sockets;
     /**
      * Set by {@link #wakeup()}, consumed by the next blocking {@link #poll}. Netty's own wake-up only writes the
      * eventfd when the loop has already published that it sleeps; a wake-up that comes earlier (for instance
@@ -83,6 +84,7 @@ public final class NettyReactor implements Reactor {
         IoHandlerFactory handlers = transport == Transport.EPOLL ? EpollIoHandler.newFactory()
                 : NioIoHandler.newFactory();
         this.loop = new HubEventLoop(this, host, handlers);
+        this.sockets = new SocketRegistry(hub);
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -168,6 +170,33 @@ public final class NettyReactor implements Reactor {
     /** The event loop this reactor drives. */
     ManualIoEventLoop loop() {
         return loop;
+    }
+
+    /**
+     * Registers a channel on this reactor's loop. Call it on the carrier (the registration then completes before
+     * this returns). Goes through the {@code EventLoopGroup} interface, as Netty's own bootstraps do:
+     * {@code ManualIoEventLoop} marks its override deprecated in favour of {@code IoHandle} registration.
+     */
+    io.netty.channel.ChannelFuture register(io.netty.channel.Channel channel) {
+        io.netty.channel.EventLoopGroup group = loop;
+        return group.register(channel);
+    }
+
+    /** The hub sockets of this reactor's hub and their owners. */
+    SocketRegistry sockets() {
+        return sockets;
+    }
+
+    /** A new, unregistered client socket channel of this reactor's transport. */
+    io.netty.channel.socket.SocketChannel newSocketChannel() {
+        return transport == Transport.EPOLL ? new io.netty.channel.epoll.EpollSocketChannel()
+                : new io.netty.channel.socket.nio.NioSocketChannel();
+    }
+
+    /** A new, unregistered server socket channel of this reactor's transport. */
+    io.netty.channel.socket.ServerSocketChannel newServerSocketChannel() {
+        return transport == Transport.EPOLL ? new io.netty.channel.epoll.EpollServerSocketChannel()
+                : new io.netty.channel.socket.nio.NioServerSocketChannel();
     }
 
     /** The I/O transport of this reactor. */

@@ -1,6 +1,12 @@
 package io.loomhub.netty;
 
+import io.loomhub.scheduler.Hub;
 import java.io.File;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 /** Shared checks for the Netty module's tests. */
 final class NettyTestSupport {
@@ -21,4 +27,27 @@ final class NettyTestSupport {
         String[] fds = new File("/proc/self/fd").list();
         return fds == null ? -1 : fds.length;
     }
+
+    /** Runs {@code call} on a new hub thread and returns its result (or throws its exception), bounded in time. */
+    static <T> T onHub(Hub hub, Callable<T> call) throws Exception {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        hub.spawn(() -> {
+            try {
+                result.complete(call.call());
+            } catch (Throwable e) {
+                result.completeExceptionally(e);
+            }
+        });
+        try {
+            return result.get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Exception ex) {
+                throw ex;
+            }
+            throw e;
+        }
+    }
+
+    /** A bound on every join in these tests. */
+    static final Duration JOIN = Duration.ofSeconds(60);
 }

@@ -1,0 +1,715 @@
+package io.loomhub.netty;
+
+import io.loomhub.scheduler.Hub;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelConfig;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.util.ArrayDeque;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One TCP connection of a hub socket: the Netty handler at the end of the channel's pipeline, and the blocking
+ * read/write state machine that hub threads drive. {@link HubSocket} is the {@code java.net} face of it.
+ *
+ * <h2>Threading</h2>
+ * All mutable state below is carrier-confined: it is touched by Netty callbacks (on the carrier), by carrier
+ * callbacks queued with {@link Hub#execute}, and by this hub's own virtual threads, which run on the carrier
+ * one at a time and only switch at park points. No lock is needed and the carrier never waits for one. A
+ * thread that is not on this hub's carrier runs the same steps through {@link CarrierCall}.
+ *
+ * <p>Netty's {@code inEventLoop()} is false inside a hub thread, so the steps never call a channel operation
+ * directly from one: they hand it to {@link #onLoop(Runnable)}, which queues it as a carrier callback (the hub's
+ * local queue: no atomics, no syscall). It runs when the hub thread parks, with {@code inEventLoop()} true.
+ *
+ * <h2>Read round trip</h2>
+ * {@code read} finds no inbound bytes → asks for one {@code channel.read()} (auto-read is off) and parks →
+ * epoll reports the socket readable → Netty's {@code channelRead} on the carrier queues the buffer and
+ * {@code channelReadComplete} unparks the reader into the hub's local queue → the reader copies straight from
+ * the buffer into the caller's array and asks for the next read (one buffer of read-ahead, so inbound memory
+ * is bounded by one receive buffer).
+ *
+ * <h2>Write path</h2>
+ * {@code write} copies the caller's bytes into a staging buffer (chunks of {@value #WRITE_CHUNK} bytes) and
+ * queues one flush per slice: everything a thread writes before it next parks goes out in one
+ * {@code write+flush}, so buffered and unbuffered streams alike never flush per byte. A writer parks while Netty
+ * reports the channel unwritable (its pending bytes passed the high water mark) or while it has
+ * {@value #WRITE_HIGH_WATER} bytes staged that the carrier has not taken yet.
+ */
+final class HubChannel extends ChannelInboundHandlerAdapter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HubSocket.class);
+
+    /** Netty's pending outbound bytes below which a parked writer resumes. */
+    static final int WRITE_LOW_WATER = 32 * 1024;
+    /** Netty's pending outbound bytes above which the channel is unwritable and writers park. */
+    static final int WRITE_HIGH_WATER = 64 * 1024;
+    /** Largest staging buffer; a full one is handed to the carrier at once. */
+    static final int WRITE_CHUNK = 16 * 1024;
+    /** Smallest staging buffer: small writes share one. */
+    static final int WRITE_MIN_BUFFER = 1024;
+    /** Largest receive buffer of one read. */
+    static final int READ_BUFFER_MAX = 64 * 1024;
+    /** How long a closed socket keeps flushing what its user wrote before it closes regardless. */
+    static final long CLOSE_FLUSH_TIMEOUT_SECONDS = 30;
+
+    /** Returned by a step that could not make progress: the caller registered as waiter and must park. */
+    static final int WOULD_BLOCK = -2;
+
+    // Who owns the socket, for the leak rule (see SocketRegistry).
+    private static final int UNOWNED = 0;
+    private static final int OWNED = 1;
+    private static final int HANDED_OFF = 2;
+    private static final int DETACHED = 3;
+
+    final Hub hub;
+    final NettyReactor reactor;
+    final IoEventLoop loop;
+    private final Channel channel;
+
+    // ---- carrier-confined ----
+    private final ArrayDeque<ByteBuf> inbound = new ArrayDeque<>(2);
+    private int inboundBytes;
+    private boolean readRequested;
+    private boolean eof;
+    private boolean inputShutdown;
+    private boolean outputShutdown;
+    private boolean closed;
+    /** {@link #closed}, published for other threads ({@link HubSocket#isClosed()}). */
+    private volatile boolean closedPublished;
+    private boolean inactive;
+    private SocketException failure;
+    private Thread reader;
+    private Thread writer;
+    private ByteBuf staged;
+    private final ArrayDeque<ByteBuf> unsent = new ArrayDeque<>(2);
+    private int unsentBytes; // staged + unsent
+    private boolean flushQueued;
+    private int ownership = UNOWNED;
+    private Thread owner;
+    private long peakOutboundBytes;
+    private boolean linger0;
+
+    private final Runnable flushTask = this::flushUnsent;
+    private final Runnable readTask = this::issueRead;
+
+    /** A connection on {@code channel}, which must not be registered yet; adds itself to its pipeline. */
+    HubChannel(NettyReactor reactor, Channel channel) {
+        this.reactor = reactor;
+        this.hub = reactor.hub();
+        this.loop = reactor.loop();
+        this.channel = channel;
+        configure(channel.config());
+        channel.pipeline().addLast(this);
+        reactor.sockets().opened.incrementAndGet();
+    }
+
+    /** Channel settings every hub socket needs: reads on demand, half-closure, back-pressure marks. */
+    static void configure(ChannelConfig config) {
+        config.setAutoRead(false);
+        config.setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        config.setWriteBufferWaterMark(new WriteBufferWaterMark(WRITE_LOW_WATER, WRITE_HIGH_WATER));
+        config.setRecvByteBufAllocator(new AdaptiveRecvByteBufAllocator(512, 8192, READ_BUFFER_MAX));
+    }
+
+    Channel channel() {
+        return channel;
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Running steps on the carrier
+    // ------------------------------------------------------------------------------------------------
+
+    /** Runs a step of the state machine on the carrier: inline for this hub's threads, else a carrier call. */
+    int call(CarrierCall.Op op) throws IOException {
+        if (hub.inHub()) {
+            return op.run();
+        }
+        return CarrierCall.run(hub, op);
+    }
+
+    /** Runs a channel operation where Netty runs it directly: now on the carrier itself, else as a callback. */
+    void onLoop(Runnable task) {
+        if (loop.inEventLoop()) {
+            task.run();
+        } else {
+            hub.execute(task);
+        }
+    }
+
+    /** Blocking calls would park the carrier itself, which runs every hub thread: refuse them there. */
+    void checkNotCarrier(String what) {
+        if (Thread.currentThread() == hub.carrierThread()) {
+            throw new IllegalStateException(what + " on the carrier of hub '" + hub.name()
+                    + "' outside a virtual thread would block the hub; call it from a hub thread");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Blocking operations (any thread but the bare carrier)
+    // ------------------------------------------------------------------------------------------------
+
+    /**
+     * Reads up to {@code len} bytes, parking until at least one is available, end of stream, or the timeout.
+     *
+     * @param timeoutMillis 0 for no limit
+     * @return bytes read, or -1 at end of stream
+     */
+    int read(byte[] b, int off, int len, int timeoutMillis) throws IOException {
+        Objects.checkFromIndexSize(off, len, b.length);
+        checkNotCarrier("read");
+        Thread me = Thread.currentThread();
+        int n = call(() -> tryRead(me, b, off, len));
+        if (n != WOULD_BLOCK) {
+            return n;
+        }
+        long deadline = timeoutMillis > 0 ? System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis) : 0;
+        while (true) {
+            park(deadline);
+            if (me.isInterrupted()) {
+                call(() -> endRead(me));
+                throw closeByInterrupt();
+            }
+            n = call(() -> tryRead(me, b, off, len)); // a failure here has released the reader role
+            if (n != WOULD_BLOCK) {
+                return n;
+            }
+            if (deadline != 0 && deadline - System.nanoTime() <= 0) {
+                call(() -> endRead(me));
+                throw new SocketTimeoutException("Read timed out");
+            }
+        }
+    }
+
+    /** Writes all of {@code b[off, off+len)}, parking while back-pressure holds. */
+    void write(byte[] b, int off, int len) throws IOException {
+        Objects.checkFromIndexSize(off, len, b.length);
+        checkNotCarrier("write");
+        Thread me = Thread.currentThread();
+        while (len > 0) {
+            int o = off;
+            int l = len;
+            int n = call(() -> tryWrite(me, b, o, l)); // a failure here has released the writer role
+            if (n == WOULD_BLOCK) {
+                park(0);
+                if (me.isInterrupted()) {
+                    call(() -> endWrite(me));
+                    throw closeByInterrupt();
+                }
+                continue;
+            }
+            off += n;
+            len -= n;
+        }
+    }
+
+    private void park(long deadline) {
+        if (deadline == 0) {
+            LockSupport.park(this);
+        } else {
+            long left = deadline - System.nanoTime();
+            if (left > 0) {
+                LockSupport.parkNanos(this, left);
+            }
+        }
+    }
+
+    /** What a virtual thread gets from a JDK socket when interrupted in I/O: the socket closes. */
+    private SocketException closeByInterrupt() throws IOException {
+        call(() -> {
+            close();
+            return 0;
+        });
+        return new SocketException("Closed by interrupt");
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Steps (carrier-confined)
+    // ------------------------------------------------------------------------------------------------
+
+    /** One attempt to read: bytes, -1, or {@link #WOULD_BLOCK} with {@code me} registered as the reader. */
+    int tryRead(Thread me, byte[] b, int off, int len) throws IOException {
+        if (reader != null && reader != me) {
+            throw new ConcurrentSocketUseException("read from", me, reader, describe());
+        }
+        claimIfHandedOff(me);
+        int n;
+        try {
+            n = readStep(b, off, len);
+        } catch (IOException e) {
+            reader = null;
+            throw e;
+        }
+        reader = n == WOULD_BLOCK ? me : null;
+        return n;
+    }
+
+    private int readStep(byte[] b, int off, int len) throws IOException {
+        if (closed) {
+            throw new SocketException("Socket closed");
+        }
+        if (inputShutdown) {
+            return -1;
+        }
+        if (len == 0) {
+            return 0;
+        }
+        if (inboundBytes > 0) {
+            int n = drainInbound(b, off, len);
+            if (inboundBytes == 0 && !eof) {
+                requestRead(); // read ahead: the next bytes are on their way while the caller works
+            }
+            return n;
+        }
+        if (failure != null) {
+            throw copy(failure);
+        }
+        if (eof) {
+            return -1;
+        }
+        requestRead();
+        return WOULD_BLOCK;
+    }
+
+    /** The reader gives up (timeout, interrupt). */
+    int endRead(Thread me) {
+        if (reader == me) {
+            reader = null;
+        }
+        return 0;
+    }
+
+    /** One attempt to write: how many bytes were taken (at least one), or {@link #WOULD_BLOCK}. */
+    int tryWrite(Thread me, byte[] b, int off, int len) throws IOException {
+        if (writer != null && writer != me) {
+            throw new ConcurrentSocketUseException("write to", me, writer, describe());
+        }
+        claimIfHandedOff(me);
+        if (closed) {
+            writer = null;
+            throw new SocketException("Socket closed");
+        }
+        if (outputShutdown) {
+            writer = null;
+            throw new SocketException("Socket output is shutdown");
+        }
+        if (failure != null) {
+            writer = null;
+            throw copy(failure);
+        }
+        if (inactive) {
+            writer = null;
+            throw new SocketException("Broken pipe: the connection is closed");
+        }
+        int taken = 0;
+        while (taken < len && canStage()) {
+            ByteBuf buf = staged;
+            if (buf == null) {
+                // Fixed capacity: a staging buffer never grows (no reallocation while the caller copies into it).
+                int size = Math.clamp(len - taken, WRITE_MIN_BUFFER, WRITE_CHUNK);
+                buf = staged = channel.alloc().directBuffer(size, size);
+            }
+            int n = Math.min(len - taken, buf.maxWritableBytes());
+            buf.writeBytes(b, off + taken, n);
+            taken += n;
+            unsentBytes += n;
+            if (buf.maxWritableBytes() == 0) {
+                unsent.add(buf);
+                staged = null;
+            }
+        }
+        if (unsentBytes > 0) {
+            queueFlush();
+        }
+        recordPeak();
+        if (taken == 0) {
+            writer = me;
+            return WOULD_BLOCK;
+        }
+        writer = taken == len ? null : me;
+        return taken;
+    }
+
+    /** The writer gives up (interrupt, failure). */
+    int endWrite(Thread me) {
+        if (writer == me) {
+            writer = null;
+        }
+        return 0;
+    }
+
+    /** Bytes that may be read without blocking. */
+    int available() throws IOException {
+        if (closed) {
+            throw new SocketException("Socket closed");
+        }
+        return inputShutdown ? 0 : inboundBytes;
+    }
+
+    /** Closes the socket: fails the parked reader and writer, flushes what was written, then closes. */
+    void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        closedPublished = true;
+        releaseInbound();
+        wake(reader);
+        wake(writer);
+        if (ownership == OWNED) {
+            reactor.sockets().disown(this, owner);
+        }
+        ownership = UNOWNED;
+        owner = null;
+        reactor.sockets().closed.incrementAndGet();
+        ArrayDeque<ByteBuf> toSend = takeUnsent();
+        onLoop(() -> closeChannel(toSend));
+    }
+
+    /** Closes a socket whose owner thread ended (see {@link SocketRegistry}). Carrier only. */
+    void closeLeaked() {
+        ownership = UNOWNED; // the registry drops the whole set itself
+        owner = null;
+        close();
+    }
+
+    /** Half-close, input side: reads return -1 from now on, unread bytes are dropped. */
+    int shutdownInput() {
+        if (!closed && !inputShutdown) {
+            inputShutdown = true;
+            releaseInbound();
+            wake(reader);
+            onLoop(() -> {
+                if (channel.isActive() && channel instanceof DuplexChannel d) {
+                    d.shutdownInput();
+                }
+            });
+        }
+        return 0;
+    }
+
+    /** Half-close, output side: what was written goes out, then a FIN; writes fail from now on. */
+    int shutdownOutput() {
+        if (!closed && !outputShutdown) {
+            outputShutdown = true;
+            wake(writer);
+            ArrayDeque<ByteBuf> toSend = takeUnsent();
+            onLoop(() -> {
+                writeAll(toSend);
+                if (channel.isActive()) {
+                    channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
+                        if (channel instanceof DuplexChannel d && channel.isActive()) {
+                            d.shutdownOutput();
+                        }
+                    });
+                }
+            });
+        }
+        return 0;
+    }
+
+    /** Makes the first hub thread that uses the socket from now on its owner. */
+    int handOff() {
+        if (ownership == OWNED) {
+            reactor.sockets().disown(this, owner);
+        }
+        if (!closed) {
+            ownership = HANDED_OFF;
+            owner = null;
+            reactor.sockets().handedOff.incrementAndGet();
+        }
+        return 0;
+    }
+
+    /** No thread owns the socket any more, and none will claim it: its user closes it. */
+    int detach() {
+        if (ownership == OWNED) {
+            reactor.sockets().disown(this, owner);
+        }
+        ownership = DETACHED;
+        owner = null;
+        return 0;
+    }
+
+    /** Makes {@code thread} the owner if it is one of this hub's threads. */
+    void own(Thread thread) {
+        if (!closed && reactor.sockets().own(this, thread)) {
+            ownership = OWNED;
+            owner = thread;
+        }
+    }
+
+    private void claimIfHandedOff(Thread me) {
+        if (ownership == HANDED_OFF && me.isVirtual() && hub.inHub()) {
+            own(me);
+        }
+    }
+
+    /** Whether the connection was closed (by its user, an interrupt, or the leak rule). Any thread. */
+    boolean isClosed() {
+        return closedPublished;
+    }
+
+    Thread owner() {
+        return owner;
+    }
+
+    void setLinger0(boolean linger0) {
+        this.linger0 = linger0;
+    }
+
+    /** Most bytes this socket held outbound at once (staged here plus pending in Netty), for tests. */
+    long peakOutboundBytes() {
+        return peakOutboundBytes;
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Carrier callbacks
+    // ------------------------------------------------------------------------------------------------
+
+    private void requestRead() {
+        if (!readRequested && !closed && !inputShutdown && !eof) {
+            readRequested = true;
+            onLoop(readTask);
+        }
+    }
+
+    private void issueRead() {
+        if (!closed && channel.isActive()) {
+            channel.read();
+        } else {
+            readRequested = false;
+        }
+    }
+
+    private void queueFlush() {
+        if (!flushQueued) {
+            flushQueued = true;
+            onLoop(flushTask);
+        }
+    }
+
+    /** Hands everything staged to Netty in one write+flush. Runs once per slice that wrote. */
+    private void flushUnsent() {
+        flushQueued = false;
+        if (closed || outputShutdown) {
+            return; // close() / shutdownOutput() took the bytes
+        }
+        writeAll(takeUnsent());
+        channel.flush();
+        recordPeak();
+        wakeWriterIfRoom();
+    }
+
+    private ArrayDeque<ByteBuf> takeUnsent() {
+        ArrayDeque<ByteBuf> out = new ArrayDeque<>(unsent);
+        unsent.clear();
+        if (staged != null) {
+            out.add(staged);
+            staged = null;
+        }
+        unsentBytes = 0;
+        return out;
+    }
+
+    private void writeAll(ArrayDeque<ByteBuf> bufs) {
+        ByteBuf buf;
+        while ((buf = bufs.poll()) != null) {
+            if (channel.isActive()) {
+                channel.write(buf, channel.voidPromise());
+            } else {
+                buf.release();
+            }
+        }
+    }
+
+    private void closeChannel(ArrayDeque<ByteBuf> toSend) {
+        ChannelOutboundBuffer ob = channel.unsafe().outboundBuffer();
+        boolean pending = !toSend.isEmpty() || ob != null && ob.totalPendingWriteBytes() > 0;
+        if (!pending || linger0 || !channel.isActive()) {
+            releaseAll(toSend);
+            channel.close();
+            return;
+        }
+        // Netty discards what is still queued when a channel closes; java.net sends it. Flush, then close.
+        writeAll(toSend);
+        ScheduledFuture<?> giveUp = loop.schedule(() -> {
+            channel.close();
+        }, CLOSE_FLUSH_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
+            giveUp.cancel(false);
+            channel.close();
+        });
+    }
+
+    private static void releaseAll(ArrayDeque<ByteBuf> bufs) {
+        ByteBuf b;
+        while ((b = bufs.poll()) != null) {
+            b.release();
+        }
+    }
+
+    private void releaseInbound() {
+        ByteBuf b;
+        while ((b = inbound.poll()) != null) {
+            b.release();
+        }
+        inboundBytes = 0;
+    }
+
+    private int drainInbound(byte[] dst, int off, int len) {
+        int copied = 0;
+        while (copied < len) {
+            ByteBuf b = inbound.peek();
+            if (b == null) {
+                break;
+            }
+            int n = Math.min(len - copied, b.readableBytes());
+            b.readBytes(dst, off + copied, n);
+            copied += n;
+            if (!b.isReadable()) {
+                inbound.poll().release();
+            }
+        }
+        inboundBytes -= copied;
+        return copied;
+    }
+
+    private boolean canStage() {
+        return channel.isWritable() && unsentBytes < WRITE_HIGH_WATER;
+    }
+
+    private void wakeWriterIfRoom() {
+        if (writer != null && canStage()) {
+            LockSupport.unpark(writer);
+        }
+    }
+
+    private static void wake(Thread t) {
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    private void recordPeak() {
+        ChannelOutboundBuffer ob = channel.unsafe().outboundBuffer();
+        long held = unsentBytes + (ob == null ? 0 : ob.totalPendingWriteBytes());
+        if (held > peakOutboundBytes) {
+            peakOutboundBytes = held;
+        }
+    }
+
+    private static SocketException copy(SocketException f) {
+        SocketException e = new SocketException(f.getMessage());
+        e.initCause(f.getCause());
+        return e;
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Netty handler (carrier)
+    // ------------------------------------------------------------------------------------------------
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf buf = (ByteBuf) msg;
+        if (closed || inputShutdown || !buf.isReadable()) {
+            buf.release();
+            return;
+        }
+        inbound.add(buf);
+        inboundBytes += buf.readableBytes();
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        readRequested = false;
+        if (inboundBytes > 0) {
+            wake(reader);
+        } else if (reader != null) {
+            requestRead(); // the read found nothing yet: keep the interest
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            eof = true;
+            wake(reader);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        wakeWriterIfRoom();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        inactive = true;
+        eof = true;
+        wake(reader);
+        wake(writer);
+        if (!closed && ownership == OWNED && !hub.isClosed()) {
+            // The peer or the hub closed it; the user still has to close() it, and still owns it until then.
+            LOG.debug("{}: connection closed under its user", describe());
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof IOException io) {
+            if (failure == null) {
+                failure = translate(io);
+            }
+            wake(reader);
+            wake(writer);
+        } else {
+            LOG.warn("{}: unexpected error in the channel", describe(), cause);
+        }
+    }
+
+    /** Netty's native errors as the java.net messages users know. */
+    static SocketException translate(IOException io) {
+        String m = String.valueOf(io.getMessage());
+        SocketException e;
+        if (m.contains("Connection reset")) {
+            e = new SocketException("Connection reset");
+        } else if (m.contains("Broken pipe")) {
+            e = new SocketException("Broken pipe");
+        } else if (io instanceof SocketException se) {
+            e = new SocketException(se.getMessage());
+        } else {
+            e = new SocketException(m);
+        }
+        e.initCause(io);
+        return e;
+    }
+
+    /** A short description for messages and logs. */
+    String describe() {
+        return "HubSocket[" + channel.localAddress() + " -> " + channel.remoteAddress() + ", hub=" + hub.name() + "]";
+    }
+
+    @Override
+    public String toString() {
+        return describe();
+    }
+}
