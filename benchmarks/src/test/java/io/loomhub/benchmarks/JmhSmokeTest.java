@@ -26,7 +26,8 @@ class JmhSmokeTest {
         assertTrue(benchmarks.containsAll(List.of("PingPongBenchmark.parkUnpark",
                 "PingPongBenchmark.synchronousQueue", "SpawnJoinBenchmark.spawnAndJoin",
                 "ExecuteBenchmark.fromCarrier", "ExecuteBenchmark.fromForeignThread", "SleepBenchmark.sleep0ms",
-                "SleepBenchmark.sleep1ms", "MetricsBenchmark.parkUnpark")), "benchmarks that ran: " + benchmarks);
+                "SleepBenchmark.sleep1ms", "MetricsBenchmark.parkUnpark", "FutureAwaitBenchmark.alreadyCompleted",
+                "FutureAwaitBenchmark.completedLater")), "benchmarks that ran: " + benchmarks);
         for (String b : benchmarks) {
             long schedulers = rows.stream().filter(r -> r.benchmark().equals(b)).map(JmhSuite.Row::scheduler)
                     .distinct().count();

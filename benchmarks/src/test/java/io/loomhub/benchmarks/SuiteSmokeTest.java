@@ -22,20 +22,20 @@ class SuiteSmokeTest {
     void harnessMeasuresEveryJvmServerAndWritesTheReportWithPlots(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("benchmarks.md");
         Suite.Options o = Suite.Options.parse(new String[] {
-            "--no-jmh", "--no-pin", "--servers", "netty,hub-jdk,jdk", "--rounds", "1", "--warmup", "0.2",
+            "--no-jmh", "--no-pin", "--servers", "netty,hub-netty,hub-jdk,jdk", "--rounds", "1", "--warmup", "0.2",
             "--measure", "0.3", "--connections", "10,50", "--scale", "50", "--sleep-probe", "20",
             "--out", out.toString(), "--log-dir", dir.resolve("logs").toString(), "--command", "SuiteSmokeTest"});
         Report report = assertTimeoutPreemptively(Duration.ofSeconds(120), () -> Suite.run(o));
         report.write(out);
 
-        for (String server : List.of("netty", "hub-jdk", "jdk")) {
+        for (String server : List.of("netty", "hub-netty", "hub-jdk", "jdk")) {
             for (int conns : List.of(10, 50)) {
                 Report.Spread tput = report.echoSpread(server, conns, LoadGenerator.Result::throughput);
                 assertEquals(1, tput.n(), server + " at " + conns + " connections: notes " + report.notes);
                 assertTrue(tput.median() > 0, server + " completed no request at " + conns + " connections");
             }
         }
-        assertEquals(3, report.scale.size(), "scale rows; notes: " + report.notes);
+        assertEquals(4, report.scale.size(), "scale rows; notes: " + report.notes);
         assertEquals(2, report.sleepProbe.size(), "sleep probes; notes: " + report.notes);
 
         String md = Files.readString(out);
