@@ -42,6 +42,12 @@ import java.util.concurrent.TimeUnit;
  * channel operations with {@link Hub#execute(Runnable)} when {@link Hub#inHub()} is true: that goes to the hub's
  * local queue (no atomics, no syscall) and runs on the carrier, where {@code inEventLoop()} is true.
  *
+ * <h2>What the hub can see</h2>
+ * The reactor adds its hub's socket counts to the hub's metrics ({@link Hub#addMetric}) when it is created, so
+ * {@code new HubMetrics(hub).bindTo(registry)} exports {@code loomhub.sockets.*} beside the scheduling meters, and
+ * it counts the I/O registered on its loop ({@link #registeredIoCount()}), so {@link Hub#dump()} can tell threads
+ * waiting for I/O from threads nothing can wake.
+ *
  * <p>Instances are created by the hub, on its carrier, from one of the factories below; {@link Hub#create()}
  * finds {@link #auto()} through {@link java.util.ServiceLoader} when this module is on the class path.
  */
