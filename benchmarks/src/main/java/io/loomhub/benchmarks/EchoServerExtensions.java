@@ -1,0 +1,32 @@
+package io.loomhub.benchmarks;
+
+import io.loomhub.netty.HubServerSocket;
+import io.loomhub.scheduler.Hub;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.util.List;
+
+/** Echo-server kinds built on loomhub-netty-reactor. */
+final class EchoServerExtensions {
+
+    private EchoServerExtensions() { }
+
+    static List<String> kinds() {
+        return List.of("hub-netty");
+    }
+
+    /** Starts {@code kind} and returns its port, or -1 if this class does not know it. */
+    static int start(String kind, int port) {
+        if (!kind.equals("hub-netty")) {
+            return -1;
+        }
+        try {
+            Hub hub = Hub.builder().name("echo").build();
+            HubServerSocket server = new HubServerSocket(hub, port, EchoServer.BACKLOG, InetAddress.getLoopbackAddress());
+            return EchoServer.startBlocking(server, hub.ofVirtual().factory());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,435 @@
+package io.loomhub.benchmarks;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * What one suite run measured, and the Markdown page and PNG plots made from it. Every number on the page comes
+ * from here; nothing is typed in by hand.
+ */
+final class Report {
+
+    record ScaleRow(ServerProcess.Spec server, int connections, long heapDelta, long rssDelta, double openSeconds) {
+        double heapPerConnection() {
+            return heapDelta < 0 && !server.jvm() ? Double.NaN : heapDelta / (double) connections;
+        }
+
+        double rssPerConnection() {
+            return rssDelta / (double) connections;
+        }
+    }
+
+    /** min, median, max. */
+    record Spread(double min, double median, double max, int n) {
+        static Spread of(List<Double> values) {
+            List<Double> v = new ArrayList<>(values.stream().filter(d -> !Double.isNaN(d)).toList());
+            if (v.isEmpty()) {
+                return new Spread(Double.NaN, Double.NaN, Double.NaN, 0);
+            }
+            Collections.sort(v);
+            int n = v.size();
+            double median = n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
+            return new Spread(v.get(0), median, v.get(n - 1), n);
+        }
+    }
+
+    final String command;
+    final Suite.Machine machine;
+    final Suite.Options options;
+    final ZonedDateTime startedAt = ZonedDateTime.now(ZoneOffset.UTC);
+    final List<String> notes = new ArrayList<>();
+    List<JmhSuite.Row> jmh = List.of();
+    final Map<String, double[]> sleepProbe = new LinkedHashMap<>();
+    /** server name → connections → round → result. */
+    final Map<String, Map<Integer, Map<Integer, LoadGenerator.Result>>> echo = new LinkedHashMap<>();
+    final Map<String, ServerProcess.Spec> servers = new LinkedHashMap<>();
+    final List<ScaleRow> scale = new ArrayList<>();
+    Duration elapsed = Duration.ZERO;
+
+    Report(String command, Suite.Machine machine, Suite.Options options) {
+        this.command = command;
+        this.machine = machine;
+        this.options = options;
+        for (ServerProcess.Spec s : Servers.specs(options)) {
+            if (s.available()) {
+                servers.put(s.name(), s);
+                echo.put(s.name(), new TreeMap<>());
+            }
+        }
+    }
+
+    void addEcho(ServerProcess.Spec spec, int round, LoadGenerator.Result r) {
+        echo.computeIfAbsent(spec.name(), k -> new TreeMap<>())
+                .computeIfAbsent(r.connections(), k -> new TreeMap<>()).put(round, r);
+    }
+
+    /** Spread over rounds of one figure of one server. */
+    Spread echoSpread(String server, int connections, ToDoubleFunction<LoadGenerator.Result> figure) {
+        Map<Integer, LoadGenerator.Result> rounds = echo.getOrDefault(server, Map.of()).getOrDefault(connections,
+                Map.of());
+        return Spread.of(rounds.values().stream().map(figure::applyAsDouble).toList());
+    }
+
+    /** Spread over rounds of (server's figure / reference's figure in the same round). */
+    Spread echoRatio(String server, String reference, int connections, ToDoubleFunction<LoadGenerator.Result> figure) {
+        Map<Integer, LoadGenerator.Result> a = echo.getOrDefault(server, Map.of()).getOrDefault(connections, Map.of());
+        Map<Integer, LoadGenerator.Result> b = echo.getOrDefault(reference, Map.of()).getOrDefault(connections,
+                Map.of());
+        List<Double> ratios = new ArrayList<>();
+        for (var e : a.entrySet()) {
+            LoadGenerator.Result ref = b.get(e.getKey());
+            if (ref != null) {
+                ratios.add(figure.applyAsDouble(e.getValue()) / figure.applyAsDouble(ref));
+            }
+        }
+        return Spread.of(ratios);
+    }
+
+    /** Spread over rounds of (server's figure at {@code many} connections / at {@code few}, same round). */
+    Spread scaleRatio(String server, int many, int few) {
+        Map<Integer, Map<Integer, LoadGenerator.Result>> byConns = echo.getOrDefault(server, Map.of());
+        Map<Integer, LoadGenerator.Result> a = byConns.getOrDefault(many, Map.of());
+        Map<Integer, LoadGenerator.Result> b = byConns.getOrDefault(few, Map.of());
+        List<Double> ratios = new ArrayList<>();
+        for (var e : a.entrySet()) {
+            LoadGenerator.Result r = b.get(e.getKey());
+            if (r != null) {
+                ratios.add(e.getValue().throughput() / r.throughput());
+            }
+        }
+        return Spread.of(ratios);
+    }
+
+    JmhSuite.Row jmhRow(String benchmark, String scheduler) {
+        return jmh.stream().filter(r -> r.benchmark().equals(benchmark) && r.scheduler().equals(scheduler))
+                .findFirst().orElse(null);
+    }
+
+    // ---- writing ----
+
+    void write(Path markdown) throws IOException {
+        Path dir = markdown.toAbsolutePath().getParent();
+        Path plotDir = dir.resolve("benchmarks");
+        Files.createDirectories(plotDir);
+        List<String> plots = Plots.write(this, plotDir);
+        Files.writeString(markdown, markdown(plots.stream().map(p -> "benchmarks/" + p).toList()));
+    }
+
+    String markdown(List<String> plotFiles) {
+        StringBuilder md = new StringBuilder();
+        md.append("# Benchmarks\n\n");
+        md.append("<!-- Written by `").append(command).append("` (io.loomhub.benchmarks.Suite). Do not edit by hand: "
+                + "run the command again. -->\n\n");
+        md.append("Generated by `").append(command).append("` on ")
+                .append(startedAt.format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")))
+                .append(" in ").append(minutes(elapsed)).append(". Every number below was measured by that run.\n\n");
+
+        md.append("## Machine\n\n");
+        md.append("| | |\n|---|---|\n");
+        row(md, "CPUs online", Integer.toString(machine.cpus()));
+        row(md, "CPU model", machine.cpuModel());
+        row(md, "kernel", machine.kernel());
+        row(md, "JDK", machine.jdk());
+        row(md, "load average at start (1, 5, 15 min)", machine.loadAverage());
+        row(md, "Go", machine.go() == null ? "not installed" : machine.go());
+        row(md, "gevent", machine.gevent() == null ? "not installed" : machine.gevent());
+        md.append('\n');
+
+        md.append("## Method\n\n");
+        md.append("""
+                - **Pinning.** The suite process (load generator and JMH, whose forks inherit its affinity) runs on \
+                CPU 1 (`taskset -c 1`); every echo server runs on CPU 0 (`taskset -c 0`). Each scheduler therefore has \
+                one core, and the load generator never competes with the server for it.
+                - **JMH.** Each benchmark × scheduler in its own fork, JVM flags `%s`. `hub` is a loomhub hub \
+                (default reactor); `jdk` is the JDK's default virtual-thread scheduler in a fork started with \
+                `-Djdk.virtualThreadScheduler.parallelism=1 -Djdk.virtualThreadScheduler.maxPoolSize=1` (one carrier, \
+                no compensating carriers). %s Figures are min / median / max over the measured iterations.
+                - **Echo load.** A closed loop: each connection sends %d bytes, waits for all of them to come back, \
+                records the round trip in an HdrHistogram, and sends again. The load generator is one Netty epoll \
+                event loop (no thread per connection). Per server and connection count: %.0f s warm-up, then %.0f s \
+                measured. Throughput is completed round trips per second of the measured window; server CPU per \
+                request is the server process's user + system time (`/proc/PID/stat`) over the window divided by the \
+                requests. %d rounds; in each round every server is started afresh and runs every connection count, and \
+                the order of servers rotates by one each round. Ratios to the reference are taken within a round, then \
+                summarised over rounds as min / median / max.
+                - **Scale.** Idle connections, each held open by the server (for blocking servers: one parked thread \
+                per connection blocked in `read`). Heap is the JVM heap used after `System.gc()`, before and after; \
+                RSS is `VmRSS` from `/proc/PID/status`. Per connection = difference / connections.
+                - **Sleep probe.** One virtual thread sleeps 1 ms %d times in a fresh JVM; context switches of all \
+                the JVM's threads (`/proc/PID/task/*/status`) and process CPU time over the loop, per wake-up.
+
+                """.formatted(String.join(" ", BenchFlags.all().subList(0, 2)),
+                options.jmhMode == JmhSuite.Mode.SMOKE ? "Smoke mode: one short iteration, numbers meaningless."
+                        : "%d warm-up and %d measured iterations of 1 s.".formatted(options.jmhMode.warmups,
+                                options.jmhMode.iterations),
+                LoadGenerator.REQUEST_BYTES, options.warmupSeconds, options.measureSeconds, options.rounds,
+                options.sleepProbeSleeps));
+
+        md.append("Servers:\n\n");
+        for (ServerProcess.Spec s : servers.values()) {
+            md.append("- `").append(s.name()).append("`: ").append(s.description()).append('\n');
+        }
+        md.append('\n');
+
+        targets(md);
+        jmhSection(md);
+        sleepSection(md);
+        echoSection(md);
+        scaleSection(md);
+
+        if (!plotFiles.isEmpty()) {
+            md.append("## Plots\n\n");
+            for (String p : plotFiles) {
+                md.append("![").append(p).append("](").append(p).append(")\n\n");
+            }
+        }
+        if (!notes.isEmpty()) {
+            md.append("## Notes from this run\n\n");
+            for (String n : notes) {
+                md.append("- ").append(n).append('\n');
+            }
+            md.append('\n');
+        }
+        return md.toString();
+    }
+
+    private void targets(StringBuilder md) {
+        md.append("## Targets (issue 6), as measured in this run\n\n");
+        md.append("| target | measured (median, min–max over rounds) | met |\n|---|---|---|\n");
+        int few = options.connections.isEmpty() ? 100 : options.connections.get(0);
+        int many = options.connections.size() > 1 ? options.connections.get(options.connections.size() - 1) : few;
+        ratioTarget(md, "HubSocket echo ≥ 0.95× raw Netty throughput (" + few + " conns)",
+                echoRatio("hub-netty", Servers.REFERENCE, few, LoadGenerator.Result::throughput), 0.95, true);
+        ratioTarget(md, "HubSocket echo ≤ 1.10× raw Netty server CPU per request (" + few + " conns)",
+                echoRatio("hub-netty", Servers.REFERENCE, few, LoadGenerator.Result::cpuMicrosPerRequest), 1.10, false);
+        ratioTarget(md, "HubSocket echo ≥ 1.15× JDK default p=1 + java.net (" + few + " conns)",
+                echoRatio("hub-netty", "jdk", few, LoadGenerator.Result::throughput), 1.15, true);
+        ratioTarget(md, "HubSocket echo ahead of Go GOMAXPROCS=1 (" + few + " conns)",
+                echoRatio("hub-netty", "go", few, LoadGenerator.Result::throughput), 1.0, true);
+        ratioTarget(md, "java.net on the hub ≥ the same code on JDK default p=1 (" + few + " conns)",
+                echoRatio("hub-jdk", "jdk", few, LoadGenerator.Result::throughput), 1.0, true);
+        JmhSuite.Row hub = jmhRow("PingPongBenchmark.parkUnpark", Schedulers.HUB);
+        JmhSuite.Row jdk = jmhRow("PingPongBenchmark.parkUnpark", Schedulers.JDK);
+        if (hub != null && jdk != null) {
+            double r = hub.median() / jdk.median();
+            md.append(String.format(Locale.ROOT, "| ping-pong (park/unpark) hub ≥ 1.15× JDK default p=1, and ≥ 2.5 M "
+                    + "round trips/s | %.2f× (hub %s, jdk %s round trips/s) | %s |%n", r, si(hub.median()),
+                    si(jdk.median()), met(r >= 1.15 && hub.median() >= 2.5e6)));
+        } else {
+            md.append("| ping-pong hub ≥ 1.15× JDK default p=1 | not measured | n/a |\n");
+        }
+        double[] h = sleepProbe.get(Schedulers.HUB);
+        double[] j = sleepProbe.get(Schedulers.JDK);
+        if (h != null && j != null) {
+            md.append(String.format(Locale.ROOT, "| sleep wake-up: fewer context switches and less CPU than JDK "
+                    + "default | switches %.2f vs %.2f, CPU %.1f µs vs %.1f µs per wake-up | %s |%n", h[0], j[0], h[1],
+                    j[1], met(h[0] < j[0] && h[1] < j[1])));
+        } else {
+            md.append("| sleep wake-up cost below JDK default | not measured | n/a |\n");
+        }
+        if (many != few) {
+            Spread s = scaleRatio("hub-netty", many, few);
+            md.append(String.format(Locale.ROOT, "| HubSocket %d connections ≥ 0.8× its %d-connection throughput "
+                    + "| %s | %s |%n", many, few, ratioText(s), s.n() == 0 ? "n/a" : met(s.median() >= 0.8)));
+        }
+        ScaleRow hubIdle = scale.stream().filter(r -> r.server().name().equals("hub-netty")).findFirst().orElse(null);
+        ScaleRow nettyIdle = scale.stream().filter(r -> r.server().name().equals(Servers.REFERENCE)).findFirst()
+                .orElse(null);
+        if (hubIdle != null && nettyIdle != null) {
+            double d = hubIdle.rssPerConnection() - nettyIdle.rssPerConnection();
+            md.append(String.format(Locale.ROOT, "| idle connection (RSS) within 2 KiB of raw Netty | %+.0f B per "
+                    + "connection (%d connections) | %s |%n", d, hubIdle.connections(), met(d <= 2048)));
+        } else {
+            md.append("| idle connection within 2 KiB of raw Netty | not measured | n/a |\n");
+        }
+        md.append('\n');
+    }
+
+    private void ratioTarget(StringBuilder md, String target, Spread s, double bound, boolean atLeast) {
+        md.append("| ").append(target).append(" | ").append(ratioText(s)).append(" | ")
+                .append(s.n() == 0 ? "n/a (not measured)" : met(atLeast ? s.median() >= bound : s.median() <= bound))
+                .append(" |\n");
+    }
+
+    private static String ratioText(Spread s) {
+        return s.n() == 0 ? "not measured"
+                : String.format(Locale.ROOT, "%.2f× (%.2f–%.2f, n=%d)", s.median(), s.min(), s.max(), s.n());
+    }
+
+    private static String met(boolean ok) {
+        return ok ? "yes" : "**no**";
+    }
+
+    private void jmhSection(StringBuilder md) {
+        if (jmh.isEmpty()) {
+            return;
+        }
+        md.append("## JMH micro-benchmarks\n\n");
+        md.append("| benchmark | scheduler | unit | min | median | max | hub ÷ jdk, or metrics on ÷ off (median; >1 = better) |\n");
+        md.append("|---|---|---|---|---|---|---|\n");
+        for (JmhSuite.Row r : jmh) {
+            String ratio = "";
+            String baseline = r.scheduler().equals(Schedulers.HUB) ? Schedulers.JDK
+                    : r.scheduler().equals("hub, metrics on") ? "hub, metrics off" : null;
+            if (baseline != null) {
+                JmhSuite.Row base = jmhRow(r.benchmark(), baseline);
+                if (base != null) {
+                    double x = r.higherIsBetter() ? r.median() / base.median() : base.median() / r.median();
+                    ratio = String.format(Locale.ROOT, "%.2f", x);
+                }
+            }
+            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s |%n", r.benchmark(),
+                    r.scheduler(), r.unit(), si(r.min()), si(r.median()), si(r.max()), ratio));
+        }
+        md.append('\n');
+    }
+
+    private void sleepSection(StringBuilder md) {
+        if (sleepProbe.isEmpty()) {
+            return;
+        }
+        md.append("## Sleep wake-ups (1 ms, one virtual thread)\n\n");
+        md.append("| scheduler | context switches per wake-up | process CPU µs per wake-up | µs per sleep(1 ms) |\n");
+        md.append("|---|---|---|---|\n");
+        for (var e : sleepProbe.entrySet()) {
+            double[] v = e.getValue();
+            md.append(String.format(Locale.ROOT, "| %s | %.2f | %.1f | %.1f |%n", e.getKey(), v[0], v[1], v[2]));
+        }
+        md.append('\n');
+    }
+
+    private void echoSection(StringBuilder md) {
+        md.append("## Echo, ").append(LoadGenerator.REQUEST_BYTES).append(" bytes, closed loop\n\n");
+        for (int conns : options.connections) {
+            md.append("### ").append(conns).append(" connections\n\n");
+            md.append("| server | req/s min / median / max | × netty (median, min–max) | p50 µs | p99 µs | p99.9 µs "
+                    + "| server CPU µs/req | CPU × netty | server context switches/req | errors |\n");
+            md.append("|---|---|---|---|---|---|---|---|---|---|\n");
+            for (String server : servers.keySet()) {
+                Spread tput = echoSpread(server, conns, LoadGenerator.Result::throughput);
+                if (tput.n() == 0) {
+                    md.append("| ").append(server).append(" | no result | | | | | | | | |\n");
+                    continue;
+                }
+                Spread ratio = echoRatio(server, Servers.REFERENCE, conns, LoadGenerator.Result::throughput);
+                Spread p50 = echoSpread(server, conns, r -> r.latency().getValueAtPercentile(50) / 1e3);
+                Spread p99 = echoSpread(server, conns, r -> r.latency().getValueAtPercentile(99) / 1e3);
+                Spread p999 = echoSpread(server, conns, r -> r.latency().getValueAtPercentile(99.9) / 1e3);
+                Spread cpu = echoSpread(server, conns, LoadGenerator.Result::cpuMicrosPerRequest);
+                Spread cpuRatio = echoRatio(server, Servers.REFERENCE, conns,
+                        LoadGenerator.Result::cpuMicrosPerRequest);
+                Spread errors = echoSpread(server, conns, r -> r.errors());
+                Spread switches = echoSpread(server, conns, LoadGenerator.Result::contextSwitchesPerRequest);
+                md.append(String.format(Locale.ROOT, "| %s | %s / **%s** / %s | %s | %.0f | %.0f | %.0f | %.2f | %s | %.3f | %.0f |%n",
+                        server, si(tput.min()), si(tput.median()), si(tput.max()), ratioText(ratio), p50.median(),
+                        p99.median(), p999.median(), cpu.median(),
+                        cpuRatio.n() == 0 ? "" : String.format(Locale.ROOT, "%.2f×", cpuRatio.median()),
+                        switches.median(), errors.max()));
+            }
+            md.append("\nLatency columns are medians over rounds of each round's percentile.\n\n");
+            threadCpuTable(md, conns);
+        }
+        if (options.connections.size() > 1) {
+            int few = options.connections.get(0);
+            int many = options.connections.get(options.connections.size() - 1);
+            md.append("Throughput at ").append(many).append(" connections ÷ at ").append(few)
+                    .append(" (same round, same server process):\n\n| server | ratio (median, min–max) |\n|---|---|\n");
+            for (String server : servers.keySet()) {
+                md.append("| ").append(server).append(" | ").append(ratioText(scaleRatio(server, many, few)))
+                        .append(" |\n");
+            }
+            md.append('\n');
+        }
+    }
+
+    /** Where each server's CPU went: µs per request by thread name, medians over rounds. */
+    private void threadCpuTable(StringBuilder md, int conns) {
+        md.append("Server CPU per request by thread (µs, median over rounds; thread names as the kernel shows them, "
+                + "numbers dropped; threads under 0.1 µs left out):\n\n| server | threads |\n|---|---|\n");
+        for (String server : servers.keySet()) {
+            Map<Integer, LoadGenerator.Result> rounds = echo.getOrDefault(server, Map.of()).getOrDefault(conns,
+                    Map.of());
+            if (rounds.isEmpty()) {
+                continue;
+            }
+            java.util.Set<String> names = new java.util.TreeSet<>();
+            rounds.values().forEach(r -> names.addAll(r.serverThreadCpuSeconds().keySet()));
+            List<Map.Entry<String, Double>> perThread = new ArrayList<>();
+            for (String name : names) {
+                Spread s = Spread.of(rounds.values().stream().map(r -> r.requests() == 0 ? Double.NaN
+                        : r.serverThreadCpuSeconds().getOrDefault(name, 0.0) * 1e6 / r.requests()).toList());
+                if (s.median() >= 0.1) {
+                    perThread.add(Map.entry(name, s.median()));
+                }
+            }
+            perThread.sort(Map.Entry.<String, Double>comparingByValue().reversed());
+            StringBuilder cell = new StringBuilder();
+            for (var e : perThread) {
+                cell.append(cell.length() == 0 ? "" : ", ").append('`').append(e.getKey()).append("` ")
+                        .append(String.format(Locale.ROOT, "%.1f", e.getValue()));
+            }
+            md.append("| ").append(server).append(" | ").append(cell).append(" |\n");
+        }
+        md.append('\n');
+    }
+
+    private void scaleSection(StringBuilder md) {
+        if (scale.isEmpty()) {
+            return;
+        }
+        md.append("## Idle connections\n\n");
+        md.append("| server | connections | heap B/conn | RSS B/conn | RSS − netty's, B/conn | time to open, s |\n");
+        md.append("|---|---|---|---|---|---|\n");
+        ScaleRow ref = scale.stream().filter(r -> r.server().name().equals(Servers.REFERENCE)).findFirst().orElse(null);
+        for (ScaleRow r : scale) {
+            md.append(String.format(Locale.ROOT, "| %s | %d | %s | %.0f | %s | %.1f |%n", r.server().name(),
+                    r.connections(), r.server().jvm() ? String.format(Locale.ROOT, "%.0f", r.heapPerConnection()) : "n/a",
+                    r.rssPerConnection(),
+                    ref == null ? "" : String.format(Locale.ROOT, "%+.0f", r.rssPerConnection() - ref.rssPerConnection()),
+                    r.openSeconds()));
+        }
+        md.append('\n');
+    }
+
+    private static void row(StringBuilder md, String k, String v) {
+        md.append("| ").append(k).append(" | ").append(v.replace("|", "/").replace("\n", " ")).append(" |\n");
+    }
+
+    private static String minutes(Duration d) {
+        return String.format(Locale.ROOT, "%d min %02d s", d.toMinutes(), d.toSecondsPart());
+    }
+
+    /** 2.28 M, 951 k, 12.3: three significant figures. */
+    static String si(double v) {
+        if (Double.isNaN(v)) {
+            return "n/a";
+        }
+        double a = Math.abs(v);
+        if (a >= 1e9) {
+            return String.format(Locale.ROOT, "%.3g G", v / 1e9);
+        }
+        if (a >= 1e6) {
+            return String.format(Locale.ROOT, "%.3g M", v / 1e6);
+        }
+        if (a >= 1e3) {
+            return String.format(Locale.ROOT, "%.3g k", v / 1e3);
+        }
+        if (a >= 100) {
+            return String.format(Locale.ROOT, "%.0f", v);
+        }
+        return String.format(Locale.ROOT, "%.3g", v);
+    }
+}

@@ -1,0 +1,149 @@
+package io.loomhub.benchmarks;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One echo server process: started pinned to a CPU, ready once it printed {@code READY <port>}, ended with
+ * {@link #close()}. Standard error goes to a log file. Not thread-safe.
+ */
+final class ServerProcess implements AutoCloseable {
+
+    /** How to start one kind of server, or why it cannot run on this machine. */
+    record Spec(String name, String description, List<String> command, Map<String, String> env, boolean jvm,
+                String unavailable) {
+        boolean available() {
+            return unavailable == null;
+        }
+    }
+
+    private final Spec spec;
+    private final Process process;
+    private final BufferedReader out;
+    private final Writer in;
+    private final InetSocketAddress address;
+
+    private ServerProcess(Spec spec, Process process, BufferedReader out, Writer in, int port) {
+        this.spec = spec;
+        this.process = process;
+        this.out = out;
+        this.in = in;
+        this.address = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+    }
+
+    /**
+     * Starts the server on {@code cpu} (with taskset when present) and waits up to 60 s for its READY line.
+     *
+     * @throws IOException if it cannot start or does not become ready
+     */
+    static ServerProcess start(Spec spec, Integer cpu, Path logDir) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        if (cpu != null) {
+            cmd.addAll(List.of("taskset", "-c", cpu.toString()));
+        }
+        cmd.addAll(spec.command());
+        Files.createDirectories(logDir);
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .redirectError(ProcessBuilder.Redirect.appendTo(logDir.resolve(spec.name() + ".log").toFile()));
+        pb.environment().putAll(spec.env());
+        Process p = pb.start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        Writer in = new OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8);
+        CompletableFuture<String> ready = CompletableFuture.supplyAsync(() -> {
+            try {
+                String line;
+                while ((line = out.readLine()) != null) {
+                    if (line.startsWith("READY ")) {
+                        return line;
+                    }
+                }
+                return null;
+            } catch (IOException e) {
+                return null;
+            }
+        });
+        String line;
+        try {
+            line = ready.get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            line = null;
+        }
+        if (line == null) {
+            p.destroyForcibly();
+            throw new IOException("server '" + spec.name() + "' did not print READY (see "
+                    + logDir.resolve(spec.name() + ".log") + "); command: " + cmd);
+        }
+        return new ServerProcess(spec, p, out, in, Integer.parseInt(line.substring(6).trim()));
+    }
+
+    Spec spec() {
+        return spec;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    InetSocketAddress address() {
+        return address;
+    }
+
+    /** Heap used after a full GC, in bytes, for JVM servers; -1 for the others. */
+    long heapAfterGc() throws IOException {
+        if (!spec.jvm()) {
+            return -1;
+        }
+        in.write("heap\n");
+        in.flush();
+        String line = out.readLine();
+        if (line == null || !line.startsWith("HEAP ")) {
+            throw new IOException("server '" + spec.name() + "' answered '" + line + "' to 'heap'");
+        }
+        return Long.parseLong(line.substring(5).trim());
+    }
+
+    /**
+     * Connections the server holds open: its own count for JVM servers, else its open descriptors minus
+     * {@code baselineDescriptors}.
+     */
+    int openConnections(int baselineDescriptors) throws IOException {
+        if (!spec.jvm()) {
+            return ProcStats.openDescriptors(pid()) - baselineDescriptors;
+        }
+        in.write("conns\n");
+        in.flush();
+        String line = out.readLine();
+        if (line == null || !line.startsWith("CONNS ")) {
+            throw new IOException("server '" + spec.name() + "' answered '" + line + "' to 'conns'");
+        }
+        return Integer.parseInt(line.substring(6).trim());
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        try {
+            in.close(); // JVM servers end at the end of their input
+        } catch (IOException e) {
+            // Already gone.
+        }
+        if (!process.waitFor(3, TimeUnit.SECONDS)) {
+            process.destroy();
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+}

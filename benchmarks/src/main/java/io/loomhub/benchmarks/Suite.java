@@ -1,0 +1,327 @@
+package io.loomhub.benchmarks;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The whole benchmark suite in one process (run it pinned to CPU 1: it is the load generator, and JMH forks
+ * inherit its affinity): JMH micro-benchmarks, the sleep wake-up probe, the echo load rounds against every server
+ * (each pinned to CPU 0, interleaved round by round), the idle-connection scale test, then docs/benchmarks.md and
+ * its plots. Options: {@code --help}.
+ */
+public final class Suite {
+
+    private Suite() { }
+
+    /** Command-line settings; defaults fit the whole suite in under 20 minutes on 2 cores. */
+    static final class Options {
+        int rounds = 5;
+        double warmupSeconds = 2;
+        double measureSeconds = 3;
+        List<Integer> connections = List.of(100, 10_000);
+        List<String> servers = null; // null: every server
+        int scaleConnections = -1;   // -1: as many as the descriptor limit allows, at most 100,000
+        List<String> scaleServers = null;
+        boolean jmh = true;
+        JmhSuite.Mode jmhMode = JmhSuite.Mode.FULL;
+        String jmhInclude = JmhSuite.ALL;
+        int sleepProbeSleeps = 2000;
+        Path out = Path.of("docs/benchmarks.md");
+        Path logDir = Path.of("benchmarks/target/bench-logs");
+        Path goBinary = Path.of("benchmarks/target/echo-go");
+        Path geventScript = Path.of("benchmarks/src/main/resources/echo/echo_gevent.py");
+        String python = "/usr/bin/python3";
+        Integer serverCpu = 0;
+        String command = "scripts/bench";
+        List<String> notes = new ArrayList<>();
+        /** Extra JVM flags per server kind, for experiments (--server-flags KIND='-Dx=y ...'). */
+        Map<String, List<String>> serverFlags = new LinkedHashMap<>();
+
+        static Options parse(String[] args) {
+            Options o = new Options();
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                String v = i + 1 < args.length ? args[i + 1] : null;
+                switch (a) {
+                    case "--rounds" -> { o.rounds = Integer.parseInt(v); i++; }
+                    case "--warmup" -> { o.warmupSeconds = Double.parseDouble(v); i++; }
+                    case "--measure" -> { o.measureSeconds = Double.parseDouble(v); i++; }
+                    case "--connections" -> { o.connections = ints(v); i++; }
+                    case "--servers" -> { o.servers = List.of(v.split(",")); i++; }
+                    case "--scale" -> { o.scaleConnections = Integer.parseInt(v); i++; }
+                    case "--scale-servers" -> { o.scaleServers = List.of(v.split(",")); i++; }
+                    case "--no-jmh" -> o.jmh = false;
+                    case "--jmh-smoke" -> o.jmhMode = JmhSuite.Mode.SMOKE;
+                    case "--jmh-include" -> { o.jmhInclude = v; i++; }
+                    case "--sleep-probe" -> { o.sleepProbeSleeps = Integer.parseInt(v); i++; }
+                    case "--out" -> { o.out = Path.of(v); i++; }
+                    case "--log-dir" -> { o.logDir = Path.of(v); i++; }
+                    case "--go-binary" -> { o.goBinary = Path.of(v); i++; }
+                    case "--gevent-script" -> { o.geventScript = Path.of(v); i++; }
+                    case "--python" -> { o.python = v; i++; }
+                    case "--no-pin" -> o.serverCpu = null;
+                    case "--command" -> { o.command = v; i++; }
+                    case "--note" -> { o.notes.add(v); i++; }
+                    case "--server-flags" -> {
+                        String[] kv = v.split("=", 2);
+                        o.serverFlags.put(kv[0], List.of(kv[1].trim().split("\\s+")));
+                        o.notes.add("Server '" + kv[0] + "' ran with extra JVM flags: " + kv[1]);
+                        i++;
+                    }
+                    default -> throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
+                }
+            }
+            return o;
+        }
+
+        private static List<Integer> ints(String csv) {
+            List<Integer> l = new ArrayList<>();
+            for (String s : csv.split(",")) {
+                l.add(Integer.parseInt(s.trim()));
+            }
+            return l;
+        }
+    }
+
+    static final String USAGE = """
+            options: --rounds N (5)  --warmup S (2)  --measure S (3)  --connections 100,10000
+                     --servers a,b (all)  --scale N (0 skips; default: what the descriptor limit allows, <= 100000)
+                     --scale-servers a,b  --no-jmh  --jmh-smoke  --jmh-include REGEX  --sleep-probe N (2000, 0 skips)
+                     --out docs/benchmarks.md  --log-dir DIR  --go-binary PATH  --gevent-script PATH  --python PATH
+                     --no-pin  --command TEXT (quoted in the report)  --note TEXT (added to the report)
+                     --server-flags KIND='-Dflag=value ...' (extra JVM flags for one server kind; noted in the report)""";
+
+    public static void main(String[] args) throws Exception {
+        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            System.out.println(USAGE);
+            return;
+        }
+        Options o = Options.parse(args);
+        Report report = run(o);
+        report.write(o.out);
+        log("wrote " + o.out.toAbsolutePath() + " and its plots");
+    }
+
+    /** Runs every part the options ask for and returns what was measured. */
+    static Report run(Options o) throws Exception {
+        Instant started = Instant.now();
+        Report report = new Report(o.command, Machine.describe(), o);
+        report.notes.addAll(o.notes);
+        List<ServerProcess.Spec> specs = Servers.specs(o);
+        for (ServerProcess.Spec s : Servers.allSpecs(o)) {
+            if (!s.available()) {
+                report.notes.add("Server '" + s.name() + "' skipped: " + s.unavailable());
+            }
+        }
+        if (o.jmh) {
+            log("JMH (" + o.jmhMode + ")");
+            report.jmh = JmhSuite.run(o.jmhInclude, o.jmhMode);
+        }
+        if (o.sleepProbeSleeps > 0) {
+            for (String kind : List.of(Schedulers.HUB, Schedulers.JDK)) {
+                log("sleep probe " + kind);
+                try {
+                    report.sleepProbe.put(kind, sleepProbe(kind, o.sleepProbeSleeps));
+                } catch (IOException e) {
+                    log("    failed: " + e.getMessage());
+                    report.notes.add("Sleep probe '" + kind + "' failed: " + e.getMessage());
+                }
+            }
+        }
+        List<ServerProcess.Spec> available = specs.stream().filter(ServerProcess.Spec::available).toList();
+        try (LoadGenerator load = new LoadGenerator()) {
+            for (int round = 0; round < o.rounds; round++) {
+                for (int k = 0; k < available.size(); k++) {
+                    ServerProcess.Spec spec = available.get((k + round) % available.size()); // rotate who goes first
+                    echoRound(o, load, spec, round, report);
+                }
+            }
+            int scale = o.scaleConnections >= 0 ? o.scaleConnections : defaultScale(report);
+            if (scale > 0) {
+                for (ServerProcess.Spec spec : available) {
+                    if (o.scaleServers == null || o.scaleServers.contains(spec.name())) {
+                        scaleRun(o, load, spec, scale, report);
+                    }
+                }
+            }
+        }
+        report.elapsed = Duration.between(started, Instant.now());
+        return report;
+    }
+
+    private static void echoRound(Options o, LoadGenerator load, ServerProcess.Spec spec, int round, Report report)
+            throws InterruptedException {
+        try (ServerProcess server = ServerProcess.start(spec, o.serverCpu, o.logDir)) {
+            for (int conns : o.connections) {
+                log(String.format("round %d/%d  %-10s %6d connections", round + 1, o.rounds, spec.name(), conns));
+                try {
+                    LoadGenerator.Result r = load.run(server.address(), server.pid(), conns, o.warmupSeconds,
+                            o.measureSeconds);
+                    log(String.format("    %,.0f req/s  p50 %.0f µs  p99 %.0f µs  %.2f µs CPU/req  %.3f cs/req%s",
+                            r.throughput(), r.latency().getValueAtPercentile(50) / 1e3,
+                            r.latency().getValueAtPercentile(99) / 1e3, r.cpuMicrosPerRequest(),
+                            r.contextSwitchesPerRequest(), r.errors() > 0 ? "  errors " + r.errors() : ""));
+                    report.addEcho(spec, round, r);
+                } catch (Exception e) {
+                    log("    failed: " + e);
+                    report.notes.add("Round " + (round + 1) + ", " + spec.name() + ", " + conns
+                            + " connections failed: " + e.getMessage());
+                }
+            }
+        } catch (IOException e) {
+            log("    server failed: " + e);
+            report.notes.add("Round " + (round + 1) + ": server " + spec.name() + " failed to start: " + e.getMessage());
+        }
+    }
+
+    private static void scaleRun(Options o, LoadGenerator load, ServerProcess.Spec spec, int connections,
+                                 Report report) throws InterruptedException {
+        log("scale " + spec.name() + ": " + connections + " idle connections");
+        try (ServerProcess server = ServerProcess.start(spec, o.serverCpu, o.logDir)) {
+            // A few requests first, so lazily created parts (JIT, buffers, pollers) exist before the baseline.
+            load.run(server.address(), server.pid(), 10, 0.3, 0.2);
+            int fds0 = settledDescriptors(server);
+            long heap0 = server.heapAfterGc();
+            long rss0 = ProcStats.rssBytes(server.pid());
+            long t0 = System.nanoTime();
+            List<LoadGenerator.Conn> conns = load.openIdle(server.address(), connections, 20_000);
+            try {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                int open;
+                while ((open = server.openConnections(fds0)) < connections) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("the server holds only " + open + " of " + connections
+                                + " connections after 60 s");
+                    }
+                    Thread.sleep(100); // polling another process: there is nothing to await
+                }
+                double openSeconds = (System.nanoTime() - t0) / 1e9;
+                Thread.sleep(500); // let the server's threads reach their read and park
+                long heap1 = server.heapAfterGc();
+                long rss1 = ProcStats.rssBytes(server.pid());
+                report.scale.add(new Report.ScaleRow(spec, connections, heap0 < 0 ? -1 : heap1 - heap0, rss1 - rss0,
+                        openSeconds));
+                log(String.format("    heap %+.0f B/conn (%,d -> %,d), RSS %+.0f B/conn (%,d -> %,d), opened in %.1f s",
+                        heap0 < 0 ? Double.NaN : (heap1 - heap0) / (double) connections, heap0, heap1,
+                        (rss1 - rss0) / (double) connections, rss0, rss1, openSeconds));
+            } finally {
+                LoadGenerator.closeAll(conns);
+            }
+        } catch (Exception e) {
+            log("    failed: " + e);
+            report.notes.add("Scale test on " + spec.name() + " failed: " + e.getMessage());
+        }
+    }
+
+    /** The server's descriptor count once the warm-up connections it still closes are gone. */
+    private static int settledDescriptors(ServerProcess server) throws IOException, InterruptedException {
+        int last = -1;
+        int now = ProcStats.openDescriptors(server.pid());
+        for (int i = 0; i < 50 && (now != last || server.spec().jvm() && server.openConnections(0) != 0); i++) {
+            Thread.sleep(100);
+            last = now;
+            now = ProcStats.openDescriptors(server.pid());
+        }
+        return now;
+    }
+
+    /** As many idle connections as both processes' descriptor limits allow, at most 100,000. */
+    private static int defaultScale(Report report) {
+        long limit = ((com.sun.management.UnixOperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getMaxFileDescriptorCount();
+        int n = (int) Math.min(100_000, (limit - 1000) / 1000 * 1000);
+        if (n < 100_000) {
+            report.notes.add("Scale test: " + n + " idle connections instead of 100,000, because the open-file "
+                    + "limit here is " + limit + " (ulimit -n; raising the hard limit needs CAP_SYS_RESOURCE, "
+                    + "which this machine does not grant). Client and server each hold one descriptor per connection.");
+        }
+        return Math.max(n, 0);
+    }
+
+    /** Runs {@link SleepProbe} in its own JVM; returns {switches, CPU µs, µs per sleep} per wake-up. */
+    private static double[] sleepProbe(String kind, int sleeps) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(Servers.javaCommand());
+        cmd.addAll(1, List.of(BenchFlags.JDK_PARALLELISM_1, BenchFlags.JDK_MAX_POOL_1)); // as in the JMH forks
+        cmd.add(SleepProbe.class.getName());
+        cmd.add(kind);
+        cmd.add(Integer.toString(sleeps));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes());
+        p.waitFor(60, TimeUnit.SECONDS);
+        for (String line : output.split("\n")) {
+            if (line.startsWith("RESULT ")) {
+                String[] f = line.substring(7).trim().split(" ");
+                return new double[] {Double.parseDouble(f[0]), Double.parseDouble(f[1]), Double.parseDouble(f[2])};
+            }
+        }
+        throw new IOException("sleep probe '" + kind + "' printed no RESULT:\n" + output);
+    }
+
+    static void log(String line) {
+        System.out.println("[bench " + java.time.LocalTime.now().withNano(0) + "] " + line);
+        System.out.flush();
+    }
+
+    /** The machine the numbers come from. */
+    record Machine(int cpus, String cpuModel, String kernel, String jdk, String loadAverage, String go,
+                   String gevent) {
+        static Machine describe() {
+            return new Machine(onlineCpus(), readCpuModel(), read("/proc/sys/kernel/osrelease"),
+                    System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"),
+                    read("/proc/loadavg"), output("go", "version"),
+                    output("/usr/bin/python3", "-c", "import gevent; print('gevent', gevent.__version__)"));
+        }
+
+        private static int onlineCpus() {
+            // availableProcessors() would say 1 under taskset.
+            String online = read("/sys/devices/system/cpu/online");
+            int n = 0;
+            for (String part : online.split(",")) {
+                String[] r = part.trim().split("-");
+                n += r.length == 1 ? 1 : Integer.parseInt(r[1]) - Integer.parseInt(r[0]) + 1;
+            }
+            return n;
+        }
+
+        private static String readCpuModel() {
+            try {
+                return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                        .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("unknown");
+            } catch (IOException e) {
+                return "unknown";
+            }
+        }
+
+        private static String read(String file) {
+            try {
+                return Files.readString(Path.of(file)).trim();
+            } catch (IOException e) {
+                return "unknown";
+            }
+        }
+
+        static String output(String... command) {
+            try {
+                Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+                String s = new String(p.getInputStream().readAllBytes()).trim();
+                return p.waitFor() == 0 ? s : null;
+            } catch (IOException | InterruptedException e) {
+                return null;
+            }
+        }
+    }
+
+    /** Key: a server's name; value: results by connection count, one per round. */
+    static Map<String, Map<Integer, List<LoadGenerator.Result>>> newEchoTable() {
+        return new LinkedHashMap<>();
+    }
+}

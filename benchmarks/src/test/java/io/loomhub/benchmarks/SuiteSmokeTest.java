@@ -1,0 +1,48 @@
+package io.loomhub.benchmarks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The load harness end to end, tiny: echo servers started as processes, the load generator against each, the
+ * scale test and the sleep probe, then the report and its plots. Asserts that every part produced numbers; no
+ * speed is asserted.
+ */
+class SuiteSmokeTest {
+
+    @Test
+    void harnessMeasuresEveryJvmServerAndWritesTheReportWithPlots(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("benchmarks.md");
+        Suite.Options o = Suite.Options.parse(new String[] {
+            "--no-jmh", "--no-pin", "--servers", "netty,hub-netty,hub-jdk,jdk", "--rounds", "1", "--warmup", "0.2",
+            "--measure", "0.3", "--connections", "10,50", "--scale", "50", "--sleep-probe", "20",
+            "--out", out.toString(), "--log-dir", dir.resolve("logs").toString(), "--command", "SuiteSmokeTest"});
+        Report report = assertTimeoutPreemptively(Duration.ofSeconds(120), () -> Suite.run(o));
+        report.write(out);
+
+        for (String server : List.of("netty", "hub-netty", "hub-jdk", "jdk")) {
+            for (int conns : List.of(10, 50)) {
+                Report.Spread tput = report.echoSpread(server, conns, LoadGenerator.Result::throughput);
+                assertEquals(1, tput.n(), server + " at " + conns + " connections: notes " + report.notes);
+                assertTrue(tput.median() > 0, server + " completed no request at " + conns + " connections");
+            }
+        }
+        assertEquals(4, report.scale.size(), "scale rows; notes: " + report.notes);
+        assertEquals(2, report.sleepProbe.size(), "sleep probes; notes: " + report.notes);
+
+        String md = Files.readString(out);
+        assertTrue(md.contains("| hub-jdk |") && md.contains("## Idle connections"), md);
+        for (String png : List.of("throughput.png", "latency-10.png", "latency-50.png", "cpu-per-request.png")) {
+            Path p = dir.resolve("benchmarks").resolve(png);
+            assertTrue(Files.size(p) > 1000, "plot " + p + " missing or empty");
+        }
+    }
+}
