@@ -30,7 +30,8 @@ import java.io.UncheckedIOException;
  *   <li>a read request asks for {@code EPOLLIN}, fails, and Netty closes the channel, discarding its pending
  *       writes.</li>
  * </ul>
- * {@code HubSocketHalfCloseTest} reproduces both without this class.
+ * {@code RearmingEpollIoHandlerTest} reproduces both on a plain Netty channel, {@code HubSocketIntegrityTest} the
+ * first through hub sockets; they fail without this class.
  *
  * <h2>How</h2>
  * Each registration is wrapped. When Netty reports an empty interest set the wrapper lets it delete the descriptor
