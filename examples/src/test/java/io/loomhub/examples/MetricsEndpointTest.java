@@ -58,6 +58,9 @@ class MetricsEndpointTest {
                             scrape);
                     assertTrue(sample(scrape, "loomhub_scheduling_latency_percentile_seconds{hub=\"metrics-test\",phi=\"0.99\"}") >= 0,
                             scrape);
+                    // The Netty reactor's socket counts come with the same binder (this workload opens none).
+                    assertTrue(sample(scrape, "loomhub_sockets_open_connections" + tag) == 0, scrape);
+                    assertTrue(sample(scrape, "loomhub_sockets_leaked_connections_total" + tag) == 0, scrape);
                     // The endpoint itself is served by hub threads: each scrape's exchange started one.
                     assertTrue(hub.stats().startedThreads() > 5, scrape);
                 } finally {
