@@ -50,14 +50,25 @@ final class CarrierCall implements Runnable {
             throw hubGone(hub, e);
         }
         boolean interrupted = false;
+        boolean parked = false;
+        // A hub cannot terminate while one of its own threads waits here (and may not wait for its termination).
+        boolean ownThread = hub.inHub();
         while (!call.done) {
             LockSupport.parkNanos(call, LIVENESS_CHECK_NANOS);
+            parked = true;
             if (Thread.interrupted()) {
                 interrupted = true;
             }
-            if (!call.done && terminated(hub)) {
+            if (!call.done && !ownThread && terminated(hub)) {
                 break;
             }
+        }
+        if (parked) {
+            // The op may have registered the caller as a waiter (a reader, a writer, an acceptor) and the carrier
+            // may have unparked it for that reason while it still waited here: permits do not add up, so this
+            // loop may have swallowed that wake-up, and the caller's next park would never return. Give the
+            // permit back: at worst that park returns once spuriously and the caller re-checks.
+            LockSupport.unpark(Thread.currentThread());
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
