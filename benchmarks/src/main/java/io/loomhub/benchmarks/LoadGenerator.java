@@ -49,9 +49,15 @@ final class LoadGenerator implements AutoCloseable {
 
     /** What one measured run saw. Latencies in nanoseconds. */
     record Result(int connections, double seconds, long requests, Histogram latency, double serverCpuSeconds,
-                  long serverContextSwitches, java.util.Map<String, Double> serverThreadCpuSeconds, int errors) {
+                  long serverContextSwitches, java.util.Map<String, Double> serverThreadCpuSeconds,
+                  double loadGeneratorCpuSeconds, int errors) {
         double throughput() {
             return requests / seconds;
+        }
+
+        /** The load generator's CPU use over the window (1.0 = one core busy): near 1, it is the bottleneck. */
+        double loadGeneratorUtilisation() {
+            return loadGeneratorCpuSeconds / seconds;
         }
 
         /** Context switches of all the server's threads per request: thread hops show up here. */
@@ -131,6 +137,8 @@ final class LoadGenerator implements AutoCloseable {
             long[] window = new long[2];
             double[] cpu = new double[2];
             long[] switches = new long[2];
+            double[] ownCpu = new double[2];
+            long self = ProcessHandle.current().pid();
             List<java.util.Map<String, Double>> threadCpu = new ArrayList<>(List.of(java.util.Map.of(),
                     java.util.Map.of()));
             loop.execute(() -> {
@@ -146,6 +154,7 @@ final class LoadGenerator implements AutoCloseable {
                 cpu[0] = ProcStats.cpuSeconds(serverPid);
                 switches[0] = ProcStats.contextSwitches(serverPid);
                 threadCpu.set(0, ProcStats.threadCpuSeconds(serverPid));
+                ownCpu[0] = ProcStats.cpuSeconds(self);
             }, (long) (warmupSeconds * 1e9), TimeUnit.NANOSECONDS);
             loop.schedule(() -> {
                 run.measuring = false;
@@ -153,6 +162,7 @@ final class LoadGenerator implements AutoCloseable {
                 window[1] = System.nanoTime();
                 cpu[1] = ProcStats.cpuSeconds(serverPid);
                 switches[1] = ProcStats.contextSwitches(serverPid);
+                ownCpu[1] = ProcStats.cpuSeconds(self);
                 java.util.Map<String, Double> perThread = new java.util.TreeMap<>();
                 ProcStats.threadCpuSeconds(serverPid).forEach((name, end) -> {
                     double used = end - threadCpu.get(0).getOrDefault(name, 0.0);
@@ -161,7 +171,7 @@ final class LoadGenerator implements AutoCloseable {
                     }
                 });
                 done.complete(new Result(connections, (window[1] - window[0]) / 1e9, run.requests, run.latency,
-                        cpu[1] - cpu[0], switches[1] - switches[0], perThread, run.errors));
+                        cpu[1] - cpu[0], switches[1] - switches[0], perThread, ownCpu[1] - ownCpu[0], run.errors));
             }, (long) ((warmupSeconds + measureSeconds) * 1e9), TimeUnit.NANOSECONDS);
             return done.get((long) (warmupSeconds + measureSeconds) + 30, TimeUnit.SECONDS);
         } finally {
@@ -171,8 +181,8 @@ final class LoadGenerator implements AutoCloseable {
 
     /**
      * Opens idle connections (for the scale test) and returns them; close them with {@link #closeAll}.
-     * Source addresses rotate over 127.0.0.2, .3, ... every {@code perSourceAddress} connections, so many
-     * connections do not exhaust one address's ephemeral ports.
+     * After the first {@code perSourceAddress} connections, source addresses move on to 127.0.0.2, .3, ..., so
+     * many connections do not exhaust one address's ephemeral ports.
      */
     List<Conn> openIdle(InetSocketAddress server, int connections, int perSourceAddress) throws Exception {
         return connect(server, connections, new Run(), perSourceAddress);
@@ -202,9 +212,11 @@ final class LoadGenerator implements AutoCloseable {
             if (!inFlight.tryAcquire(30, TimeUnit.SECONDS)) {
                 throw new TimeoutException("connecting stalled after " + i + " of " + connections + " connections");
             }
-            ChannelFuture f = perSourceAddress == null
+            // A second source address only past the first address's share of ephemeral ports: binding a local
+            // address before connecting makes the kernel search ports one by one, which is slow with many sockets.
+            ChannelFuture f = perSourceAddress == null || i < perSourceAddress
                     ? cb.connect(server)
-                    : cb.connect(server, new InetSocketAddress("127.0.0." + (2 + i / perSourceAddress), 0));
+                    : cb.connect(server, new InetSocketAddress("127.0.0." + (1 + i / perSourceAddress), 0));
             f.addListener(x -> inFlight.release());
             futures.add(f);
         }

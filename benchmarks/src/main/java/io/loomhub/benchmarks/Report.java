@@ -316,12 +316,12 @@ final class Report {
         for (int conns : options.connections) {
             md.append("### ").append(conns).append(" connections\n\n");
             md.append("| server | req/s min / median / max | × netty (median, min–max) | p50 µs | p99 µs | p99.9 µs "
-                    + "| server CPU µs/req | CPU × netty | server context switches/req | errors |\n");
-            md.append("|---|---|---|---|---|---|---|---|---|---|\n");
+                    + "| server CPU µs/req | CPU × netty | server context switches/req | load generator CPU | errors |\n");
+            md.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
             for (String server : servers.keySet()) {
                 Spread tput = echoSpread(server, conns, LoadGenerator.Result::throughput);
                 if (tput.n() == 0) {
-                    md.append("| ").append(server).append(" | no result | | | | | | | | |\n");
+                    md.append("| ").append(server).append(" | no result | | | | | | | | | |\n");
                     continue;
                 }
                 Spread ratio = echoRatio(server, Servers.REFERENCE, conns, LoadGenerator.Result::throughput);
@@ -333,13 +333,16 @@ final class Report {
                         LoadGenerator.Result::cpuMicrosPerRequest);
                 Spread errors = echoSpread(server, conns, r -> r.errors());
                 Spread switches = echoSpread(server, conns, LoadGenerator.Result::contextSwitchesPerRequest);
-                md.append(String.format(Locale.ROOT, "| %s | %s / **%s** / %s | %s | %.0f | %.0f | %.0f | %.2f | %s | %.3f | %.0f |%n",
+                Spread loadCpu = echoSpread(server, conns, LoadGenerator.Result::loadGeneratorUtilisation);
+                md.append(String.format(Locale.ROOT, "| %s | %s / **%s** / %s | %s | %.0f | %.0f | %.0f | %.2f | %s | %.3f | %.0f%% | %.0f |%n",
                         server, si(tput.min()), si(tput.median()), si(tput.max()), ratioText(ratio), p50.median(),
                         p99.median(), p999.median(), cpu.median(),
                         cpuRatio.n() == 0 ? "" : String.format(Locale.ROOT, "%.2f×", cpuRatio.median()),
-                        switches.median(), errors.max()));
+                        switches.median(), loadCpu.median() * 100, errors.max()));
             }
-            md.append("\nLatency columns are medians over rounds of each round's percentile.\n\n");
+            md.append("\nLatency columns are medians over rounds of each round's percentile. Load generator CPU is its "
+                    + "own process's CPU over the window (100% = its one core busy: then it, not the server, limits "
+                    + "throughput, and server CPU per request is the figure to compare).\n\n");
             threadCpuTable(md, conns);
         }
         if (options.connections.size() > 1) {

@@ -25,7 +25,7 @@ public final class Suite {
     /** Command-line settings; defaults fit the whole suite in under 20 minutes on 2 cores. */
     static final class Options {
         int rounds = 5;
-        double warmupSeconds = 2;
+        double warmupSeconds = 3;
         double measureSeconds = 3;
         List<Integer> connections = List.of(100, 10_000);
         List<String> servers = null; // null: every server
@@ -93,7 +93,7 @@ public final class Suite {
     }
 
     static final String USAGE = """
-            options: --rounds N (5)  --warmup S (2)  --measure S (3)  --connections 100,10000
+            options: --rounds N (5)  --warmup S (3)  --measure S (3)  --connections 100,10000
                      --servers a,b (all)  --scale N (0 skips; default: what the descriptor limit allows, <= 100000)
                      --scale-servers a,b  --no-jmh  --jmh-smoke  --jmh-include REGEX  --sleep-probe N (2000, 0 skips)
                      --out docs/benchmarks.md  --log-dir DIR  --go-binary PATH  --gevent-script PATH  --python PATH
@@ -166,10 +166,11 @@ public final class Suite {
                 try {
                     LoadGenerator.Result r = load.run(server.address(), server.pid(), conns, o.warmupSeconds,
                             o.measureSeconds);
-                    log(String.format("    %,.0f req/s  p50 %.0f µs  p99 %.0f µs  %.2f µs CPU/req  %.3f cs/req%s",
-                            r.throughput(), r.latency().getValueAtPercentile(50) / 1e3,
+                    log(String.format("    %,.0f req/s  p50 %.0f µs  p99 %.0f µs  %.2f µs CPU/req  %.3f cs/req  "
+                            + "load generator %.0f%% CPU%s", r.throughput(), r.latency().getValueAtPercentile(50) / 1e3,
                             r.latency().getValueAtPercentile(99) / 1e3, r.cpuMicrosPerRequest(),
-                            r.contextSwitchesPerRequest(), r.errors() > 0 ? "  errors " + r.errors() : ""));
+                            r.contextSwitchesPerRequest(), r.loadGeneratorUtilisation() * 100,
+                            r.errors() > 0 ? "  errors " + r.errors() : ""));
                     report.addEcho(spec, round, r);
                 } catch (Exception e) {
                     log("    failed: " + e);
