@@ -22,7 +22,9 @@ import java.util.function.ToDoubleFunction;
  */
 final class Report {
 
-    record ScaleRow(ServerProcess.Spec server, int connections, long heapDelta, long rssDelta, double openSeconds) {
+    /** {@code heapByClass}: live heap bytes per connection by class (after − before, ≥ 16 B), JVM servers only. */
+    record ScaleRow(ServerProcess.Spec server, int connections, long heapDelta, long rssDelta, double openSeconds,
+                    Map<String, Long> heapByClass) {
         double heapPerConnection() {
             return heapDelta < 0 && !server.jvm() ? Double.NaN : heapDelta / (double) connections;
         }
@@ -403,6 +405,21 @@ final class Report {
                     r.rssPerConnection(),
                     ref == null ? "" : String.format(Locale.ROOT, "%+.0f", r.rssPerConnection() - ref.rssPerConnection()),
                     r.openSeconds()));
+        }
+        md.append("\nRSS also counts heap pages the JVM touched and keeps (garbage from opening the connections), so "
+                + "for JVM servers the heap column is the sharper figure. Where the heap per connection goes "
+                + "(live bytes after a full GC, after − before, classes of at least 16 B per connection):\n\n"
+                + "| server | bytes per connection by class |\n|---|---|\n");
+        for (ScaleRow r : scale) {
+            if (r.heapByClass().isEmpty()) {
+                continue;
+            }
+            StringBuilder cell = new StringBuilder();
+            r.heapByClass().entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                    .limit(14).forEach(e -> cell.append(cell.length() == 0 ? "" : ", ").append('`')
+                            .append(e.getKey().replace("java.lang.", "").replace("io.netty.channel.", "netty.")
+                                    .replace("jdk.internal.vm.", "")).append("` ").append(e.getValue()));
+            md.append("| ").append(r.server().name()).append(" | ").append(cell).append(" |\n");
         }
         md.append('\n');
     }

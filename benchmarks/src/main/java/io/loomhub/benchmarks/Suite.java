@@ -191,6 +191,7 @@ public final class Suite {
             // A few requests first, so lazily created parts (JIT, buffers, pollers) exist before the baseline.
             load.run(server.address(), server.pid(), 10, 0.3, 0.2);
             int fds0 = settledDescriptors(server);
+            Map<String, Long> histogram0 = server.classHistogram();
             long heap0 = server.heapAfterGc();
             long rss0 = ProcStats.rssBytes(server.pid());
             long t0 = System.nanoTime();
@@ -209,8 +210,15 @@ public final class Suite {
                 Thread.sleep(500); // let the server's threads reach their read and park
                 long heap1 = server.heapAfterGc();
                 long rss1 = ProcStats.rssBytes(server.pid());
+                Map<String, Long> perConnection = new LinkedHashMap<>();
+                server.classHistogram().forEach((cls, bytes) -> {
+                    long delta = (bytes - histogram0.getOrDefault(cls, 0L)) / connections;
+                    if (delta >= 16) {
+                        perConnection.put(cls, delta);
+                    }
+                });
                 report.scale.add(new Report.ScaleRow(spec, connections, heap0 < 0 ? -1 : heap1 - heap0, rss1 - rss0,
-                        openSeconds));
+                        openSeconds, perConnection));
                 log(String.format("    heap %+.0f B/conn (%,d -> %,d), RSS %+.0f B/conn (%,d -> %,d), opened in %.1f s",
                         heap0 < 0 ? Double.NaN : (heap1 - heap0) / (double) connections, heap0, heap1,
                         (rss1 - rss0) / (double) connections, rss0, rss1, openSeconds));
