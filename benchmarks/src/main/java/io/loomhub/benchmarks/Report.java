@@ -127,7 +127,21 @@ final class Report {
         Path plotDir = dir.resolve("benchmarks");
         Files.createDirectories(plotDir);
         List<String> plots = Plots.write(this, plotDir);
+        Files.writeString(plotDir.resolve("echo-rounds.csv"), echoCsv());
         Files.writeString(markdown, markdown(plots.stream().map(p -> "benchmarks/" + p).toList()));
+    }
+
+    /** Every echo measurement, one line per server × connections × round, for anyone who wants to recompute. */
+    String echoCsv() {
+        StringBuilder csv = new StringBuilder("server,connections,round,seconds,requests,req_per_s,p50_us,p99_us,"
+                + "p999_us,server_cpu_us_per_req,server_context_switches_per_req,load_generator_cpu,errors\n");
+        echo.forEach((server, byConns) -> byConns.forEach((conns, rounds) -> rounds.forEach((round, r) ->
+                csv.append(String.format(Locale.ROOT, "%s,%d,%d,%.3f,%d,%.1f,%.1f,%.1f,%.1f,%.3f,%.4f,%.3f,%d%n",
+                        server, conns, round + 1, r.seconds(), r.requests(), r.throughput(),
+                        r.latency().getValueAtPercentile(50) / 1e3, r.latency().getValueAtPercentile(99) / 1e3,
+                        r.latency().getValueAtPercentile(99.9) / 1e3, r.cpuMicrosPerRequest(),
+                        r.contextSwitchesPerRequest(), r.loadGeneratorUtilisation(), r.errors())))));
+        return csv.toString();
     }
 
     String markdown(List<String> plotFiles) {
@@ -198,6 +212,8 @@ final class Report {
                 md.append("![").append(p).append("](").append(p).append(")\n\n");
             }
         }
+        md.append("Every echo measurement (each server, connection count and round) is in "
+                + "[benchmarks/echo-rounds.csv](benchmarks/echo-rounds.csv).\n\n");
         if (!notes.isEmpty()) {
             md.append("## Notes from this run\n\n");
             for (String n : notes) {
