@@ -28,7 +28,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * port), fills a table, then runs the queries on a hub. Each query also waits 2 ms inside PostgreSQL
  * ({@code pg_sleep}), as real queries wait for disks and locks.
  *
- * <p>Run: {@code scripts/run-example Database [threads] [queriesPerThread] [connections]} (defaults 50, 20, 10).
+ * <p>PgJDBC connects through {@link io.loomhub.netty.HubSocketFactory} (one URL parameter), so its socket I/O is
+ * Netty events on the hub's own loop; {@code --jdk} runs the same code on JDK sockets.
+ *
+ * <p>Run: {@code scripts/run-example Database [--jdk] [threads] [queriesPerThread] [connections]} (defaults 50,
+ * 20, 10).
  */
 public final class Database {
 
@@ -48,14 +52,18 @@ public final class Database {
     private Database() { }
 
     public static void main(String[] args) throws Exception {
-        int threads = args.length > 0 ? Integer.parseInt(args[0]) : 50;
-        int perThread = args.length > 1 ? Integer.parseInt(args[1]) : 20;
-        int connections = args.length > 2 ? Integer.parseInt(args[2]) : 10;
+        List<String> rest = new ArrayList<>(List.of(args));
+        boolean hubSockets = !rest.remove("--jdk");
+        int threads = rest.size() > 0 ? Integer.parseInt(rest.get(0)) : 50;
+        int perThread = rest.size() > 1 ? Integer.parseInt(rest.get(1)) : 20;
+        int connections = rest.size() > 2 ? Integer.parseInt(rest.get(2)) : 10;
         System.out.println("starting an embedded PostgreSQL ...");
         try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
-            String url = jdbcUrl(pg.getPort());
-            createTable(url, 1000);
-            Outcome o = run(url, threads, perThread, connections, System.out);
+            createTable(jdbcUrl(pg.getPort(), false), 1000);   // also loads PgJDBC's classes, off the hub
+            if (hubSockets) {
+                Echo.warmUp(Echo.HUB_SOCKETS);                   // loads Netty's channel classes, off the measured hub
+            }
+            Outcome o = run(jdbcUrl(pg.getPort(), hubSockets), threads, perThread, connections, System.out);
             if (o.wrong() > 0 || o.carriers().size() != 1) {
                 System.exit(1);
             }
@@ -63,12 +71,19 @@ public final class Database {
     }
 
     /**
-     * The JDBC URL of the embedded server. PgJDBC opens its socket with {@code javax.net.SocketFactory}; a hub thread
-     * gets a JDK socket, which parks it while it waits.
+     * The JDBC URL of the embedded server. With {@code hubSockets}, PgJDBC makes its sockets with
+     * {@link io.loomhub.netty.HubSocketFactory} (it instantiates the class by name): the connection's I/O is then
+     * Netty events on the hub's own event loop. {@code socketFactoryArg=detach} because these connections live in
+     * a pool, beyond the hub thread that opened them (a hub socket is otherwise closed when its thread ends).
+     * Without it, PgJDBC uses JDK sockets, which park a hub thread too, woken by the JDK's poller thread.
+     *
+     * @param port       the server's port
+     * @param hubSockets whether to connect with hub sockets (only hub threads can then connect)
      */
-    public static String jdbcUrl(int port) {
+    public static String jdbcUrl(int port, boolean hubSockets) {
         // 127.0.0.1, not localhost: a host name would mean a DNS lookup, which blocks the carrier (docs/pitfalls.md).
-        return "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres&sslmode=disable";
+        String url = "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres&sslmode=disable";
+        return hubSockets ? url + "&socketFactory=io.loomhub.netty.HubSocketFactory&socketFactoryArg=detach" : url;
     }
 
     /** Creates and fills {@code orders(id, qty)} with qty = id * 3, from the calling (platform) thread. */
@@ -151,6 +166,7 @@ public final class Database {
             HubStats stats = hub.stats();
             Outcome o = new Outcome(ok.get() + wrong.get(), wrong.get(), maxInFlight.get(), carriers.byCarrier(),
                     stats, elapsed);
+            out.printf("%s: ", url.contains("HubSocketFactory") ? "hub sockets" : "JDK sockets");
             out.printf("%,d queries from %d hub threads over %d connections in %.2f s: %d wrong; "
                     + "at most %d in PostgreSQL at once%n", o.queries(), threads, connections,
                     elapsed.toNanos() / 1e9, o.wrong(), o.maxInFlight());

@@ -5,13 +5,17 @@ import com.sun.net.httpserver.HttpServer;
 import io.loomhub.netty.NettyReactor;
 import io.loomhub.scheduler.Hub;
 import io.netty.channel.epoll.Epoll;
+import io.loomhub.scheduler.HubMetrics;
 import io.loomhub.scheduler.HubStats;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -25,8 +29,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * call to another service ({@link java.net.HttpURLConnection}). Both servers are the JDK's own
  * {@link HttpServer}, put on the hub with one line: {@code server.setExecutor(hub.newVirtualThreadPerTaskExecutor())}.
  *
- * <p>The report: requests served, hub threads started, slices, scheduling latency (measured by a probe, see
- * {@link LatencyProbe}), and the proof that every sampled slice ran on the hub's one carrier thread.
+ * <p>The report: requests served, hub threads started, slices, scheduling latency (from {@link HubMetrics}, the
+ * hub's own sampled measurement, and from an outside probe, see {@link LatencyProbe}), and the proof that every
+ * sampled slice ran on the hub's one carrier thread.
  *
  * <p>Run: {@code scripts/demo [requests] [concurrency]} (defaults 3000 and 16). Exits 0 when every request
  * succeeded and everything ran on one carrier, 1 otherwise.
@@ -57,15 +62,45 @@ public final class Demo {
      * @param stats          the hub's counters at the end
      * @param carriers       sampled slices by carrier name
      * @param hubCarrier     the name of the hub's carrier thread
-     * @param latencyNanos   scheduling-latency samples, sorted
+     * @param hubLatency     scheduling latency as HubMetrics measured it
+     * @param latencyNanos   the probe's wake-up latency samples, sorted
      * @param elapsed        how long the workload took
      */
     public record Report(int requested, long ok, long failed, long apiServed, long stockServed, HubStats stats,
-                         Map<String, Long> carriers, String hubCarrier, long[] latencyNanos, Duration elapsed) {
+                         Map<String, Long> carriers, String hubCarrier, Latency hubLatency, long[] latencyNanos,
+                         Duration elapsed) {
 
         /** Whether every request succeeded and every sampled slice ran on the hub's carrier. */
         public boolean success() {
             return ok == requested && failed == 0 && carriers.keySet().equals(java.util.Set.of(hubCarrier));
+        }
+    }
+
+    /**
+     * Scheduling latency as {@link HubMetrics} exports it ({@code loomhub.scheduling.latency}): the sampled time
+     * from a resume's submission to the start of its slice, over the whole run.
+     *
+     * @param samples how many resumes were sampled
+     * @param p50     median, in nanoseconds
+     * @param p90     90th percentile
+     * @param p99     99th percentile
+     * @param max     largest
+     */
+    public record Latency(long samples, long p50, long p90, long p99, long max) {
+
+        static Latency read(MeterRegistry registry, String hub) {
+            String name = "loomhub.scheduling.latency";
+            return new Latency(
+                    (long) registry.get(name).tag("hub", hub).functionTimer().count(),
+                    percentile(registry, name, hub, "0.5"),
+                    percentile(registry, name, hub, "0.9"),
+                    percentile(registry, name, hub, "0.99"),
+                    (long) registry.get(name + ".max").tag("hub", hub).timeGauge().value(TimeUnit.NANOSECONDS));
+        }
+
+        private static long percentile(MeterRegistry registry, String name, String hub, String phi) {
+            return (long) registry.get(name + ".percentile").tag("hub", hub).tag("phi", phi).timeGauge()
+                    .value(TimeUnit.NANOSECONDS);
         }
     }
 
@@ -97,6 +132,9 @@ public final class Demo {
 
         LocalHttp.warmUp();
         Hub hub = Hub.builder().name("demo").build();
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        HubMetrics metrics = new HubMetrics(hub);
+        metrics.bindTo(registry);                    // the hub records its latency histogram while bound
         out.printf("loomhub demo: hub '%s', carrier thread '%s', reactor: %s%n", hub.name(),
                 hub.carrierThread().getName(), reactorOf(hub));
         out.printf("workload: %,d GET requests, %d at a time: client -> api server -> stock service;%n"
@@ -111,6 +149,7 @@ public final class Demo {
         Duration elapsed;
         HubStats stats;
         long[] latency;
+        Latency hubLatency;
         try {
             stock = LocalHttp.start(stockThreads, "/stock", exchange -> {
                 carriers.note();
@@ -167,11 +206,13 @@ public final class Demo {
             apiThreads.close();
             stockThreads.close();
             stats = hub.stats();
+            hubLatency = Latency.read(registry, hub.name());
+            metrics.close();
             hub.close();
         }
 
         Report r = new Report(o.requests(), ok.get(), failed.get(), apiServed.get(), stockServed.get(), stats,
-                carriers.byCarrier(), hub.carrierThread().getName(), latency, elapsed);
+                carriers.byCarrier(), hub.carrierThread().getName(), hubLatency, latency, elapsed);
         print(r, out);
         return r;
     }
@@ -189,11 +230,16 @@ public final class Demo {
         out.printf("slices              %,d (resumes from the carrier %,d, from other threads %,d; "
                 + "reactor polls %,d; hub timers fired %,d)%n",
                 s.slices(), s.localSubmissions(), s.externalSubmissions(), s.reactorPolls(), s.timersFired());
-        out.printf("scheduling latency  p50 %s, p90 %s, p99 %s, max %s over %,d samples%n",
+        Latency h = r.hubLatency();
+        out.printf("scheduling latency  p50 %s, p90 %s, p99 %s, max %s over %,d sampled resumes%n",
+                LatencyProbe.millis(h.p50()), LatencyProbe.millis(h.p90()), LatencyProbe.millis(h.p99()),
+                LatencyProbe.millis(h.max()), h.samples());
+        out.println("                    (HubMetrics' loomhub.scheduling.latency: a resume's submission to its slice's start)");
+        out.printf("probe wake-up       p50 %s, p90 %s, p99 %s, max %s over %,d wake-ups%n",
                 LatencyProbe.millis(LatencyProbe.quantile(l, 0.50)), LatencyProbe.millis(LatencyProbe.quantile(l, 0.90)),
                 LatencyProbe.millis(LatencyProbe.quantile(l, 0.99)), LatencyProbe.millis(l.length == 0 ? 0 : l[l.length - 1]),
                 l.length);
-        out.println("                    (measured by this demo: a platform thread unparks a hub thread every 1 ms;"
+        out.println("                    (measured from outside: a platform thread unparks a hub thread every 1 ms;"
                 + " time until it runs)");
         out.printf("carrier time        busy %d ms, idle %d ms; longest slice %.2f ms; blocked-hub reports %d%n",
                 s.busyTime().toMillis(), s.idleTime().toMillis(), s.longestSlice().toNanos() / 1e6,

@@ -1,5 +1,7 @@
 package io.loomhub.examples;
 
+import io.loomhub.netty.HubServerSocket;
+import io.loomhub.netty.HubSocket;
 import io.loomhub.scheduler.Hub;
 import io.loomhub.scheduler.HubStats;
 import java.io.BufferedReader;
@@ -22,7 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * An echo server and its clients, all hub threads, written against plain {@code java.net.ServerSocket} and
+ * An echo server and its clients, all hub threads, over hub sockets, written against plain {@code java.net.ServerSocket} and
  * {@code java.net.Socket}: the server thread accepts and starts a handler per connection with a plain
  * {@code Thread.ofVirtual()} (which stays on the hub); each handler echoes lines until the client closes; each
  * client sends its lines and checks the answers.
@@ -31,7 +33,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * the JDK's poller, or the hub's own ({@code io.loomhub.netty.HubServerSocket}/{@code HubSocket}), whose I/O is
  * Netty channel events on the hub's epoll loop.
  *
- * <p>Run: {@code scripts/run-example Echo [clients] [linesPerClient]} (defaults 100 and 100).
+ * <p>Run: {@code scripts/run-example Echo [--jdk] [clients] [linesPerClient]} (defaults: hub sockets, 100 clients,
+ * 100 lines each; {@code --jdk} runs the same code on JDK sockets).
  */
 public final class Echo {
 
@@ -40,7 +43,39 @@ public final class Echo {
         ServerSocket newServerSocket() throws IOException;
 
         Socket newSocket() throws IOException;
+
+        /** Prepares an accepted socket to be used by another thread than the one that accepted it. */
+        default Socket passOn(Socket accepted) throws IOException {
+            return accepted;
+        }
     }
+
+    /**
+     * The hub's own sockets: I/O is Netty channel events on the hub's event loop. A hub socket belongs to the hub
+     * thread that opened it and is closed when that thread ends, so the accept loop hands each connection off to
+     * its handler thread.
+     */
+    public static final Sockets HUB_SOCKETS = new Sockets() {
+        @Override
+        public ServerSocket newServerSocket() throws IOException {
+            return new HubServerSocket();            // on the calling hub thread's hub
+        }
+
+        @Override
+        public Socket newSocket() throws IOException {
+            return new HubSocket();
+        }
+
+        @Override
+        public Socket passOn(Socket accepted) throws IOException {
+            return ((HubSocket) accepted).handOff();  // the next thread that uses it owns it
+        }
+
+        @Override
+        public String toString() {
+            return "hub sockets (io.loomhub.netty)";
+        }
+    };
 
     /** The JDK's own sockets. */
     public static final Sockets JDK_SOCKETS = new Sockets() {
@@ -73,10 +108,13 @@ public final class Echo {
     private Echo() { }
 
     public static void main(String[] args) throws Exception {
-        int clients = args.length > 0 ? Integer.parseInt(args[0]) : 100;
-        int lines = args.length > 1 ? Integer.parseInt(args[1]) : 100;
+        List<String> rest = new ArrayList<>(List.of(args));
+        Sockets sockets = rest.remove("--jdk") ? JDK_SOCKETS : HUB_SOCKETS;
+        int clients = rest.size() > 0 ? Integer.parseInt(rest.get(0)) : 100;
+        int lines = rest.size() > 1 ? Integer.parseInt(rest.get(1)) : 100;
+        warmUp(sockets);
         try (Hub hub = Hub.builder().name("echo").build()) {
-            Outcome o = run(hub, JDK_SOCKETS, clients, lines, System.out);
+            Outcome o = run(hub, sockets, clients, lines, System.out);
             if (o.wrong() > 0 || o.carriers().size() != 1) {
                 System.exit(1);
             }
@@ -96,7 +134,7 @@ public final class Echo {
                 listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
                 listening.complete(listener);
                 while (true) {
-                    Socket connection = listener.accept();                  // parks until a client connects
+                    Socket connection = sockets.passOn(listener.accept());  // parks until a client connects
                     carriers.note();
                     Thread.ofVirtual().name("echo-handler").start(() -> echoLines(connection, carriers));
                 }
@@ -159,6 +197,17 @@ public final class Echo {
         out.printf("carriers of %,d sampled slices: %s (hub carrier: '%s')%n", carriers.samples(),
                 o.carriers().keySet(), hub.carrierThread().getName());
         return o;
+    }
+
+    /**
+     * Runs a small echo on a throwaway hub whose watchdog is off, so that class loading and the first use of Netty
+     * (over 100 ms on a cold JVM, all of it on the carrier) happen before the hub that is measured starts
+     * (docs/pitfalls.md, "cold start").
+     */
+    static void warmUp(Sockets sockets) throws Exception {
+        try (Hub hub = Hub.builder().name("echo-warm-up").blockingThreshold(Duration.ZERO).build()) {
+            run(hub, sockets, 2, 10, new PrintStream(java.io.OutputStream.nullOutputStream()));
+        }
     }
 
     /** Echoes lines until the client closes its side. */

@@ -25,7 +25,8 @@ class ConfigurationDocTest {
     /** A system property read, {@code Boolean.getBoolean("loomhub.x")} and the like (meter names are not). */
     private static final Pattern PROPERTY_IN_CODE = Pattern.compile(
             "(?:getProperty|getBoolean|getInteger|getLong)\\(\\s*\"(loomhub\\.[A-Za-z0-9_.]+)\"");
-    private static final Pattern PROPERTY_IN_DOC = Pattern.compile("`(loomhub\\.[A-Za-z0-9_.]+)`");
+    /** A row of the "System properties" table: {@code | `loomhub.x` | ...}. */
+    private static final Pattern PROPERTY_IN_DOC = Pattern.compile("(?m)^\\| `(loomhub\\.[A-Za-z0-9_.]+)`");
     private static final Pattern OPTION_IN_DOC = Pattern.compile("(?m)^\\| `(\\w+)\\(");
 
     private static String configurationDoc() throws IOException {
@@ -65,7 +66,11 @@ class ConfigurationDocTest {
         }
         assertFalse(inCode.isEmpty(), "found no loomhub.* property in the sources: wrong project root?");
         Set<String> inDoc = new TreeSet<>();
-        Matcher m = PROPERTY_IN_DOC.matcher(configurationDoc());
+        String doc = configurationDoc();
+        int section = doc.indexOf("## System properties");
+        assertTrue(section >= 0, "docs/configuration.md has no 'System properties' section");
+        int end = doc.indexOf("\n## ", section + 1);
+        Matcher m = PROPERTY_IN_DOC.matcher(doc.substring(section, end < 0 ? doc.length() : end));
         while (m.find()) {
             inDoc.add(m.group(1));
         }

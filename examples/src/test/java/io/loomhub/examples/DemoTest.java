@@ -33,9 +33,13 @@ class DemoTest {
                 () -> assertTrue(r.stats().startedThreads() >= 600, text),
                 () -> assertTrue(r.stats().slices() > r.stats().startedThreads(), text),
                 () -> assertTrue(r.latencyNanos().length > 0, text),
+                () -> assertTrue(r.hubLatency().samples() > 0, text),
+                () -> assertTrue(r.hubLatency().p50() <= r.hubLatency().p99(), text),
+                () -> assertTrue(r.hubLatency().p99() <= r.hubLatency().max(), text),
                 () -> assertTrue(r.success(), text),
                 () -> assertTrue(text.contains("requests served     300 of 300"), text),
                 () -> assertTrue(text.contains("scheduling latency  p50 "), text),
+                () -> assertTrue(text.contains("probe wake-up       p50 "), text),
                 () -> assertTrue(text.contains("one carrier         yes: all "), text));
     }
 }

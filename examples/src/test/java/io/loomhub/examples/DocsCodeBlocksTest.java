@@ -1,12 +1,17 @@
 package io.loomhub.examples;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.lang.reflect.Method;
 import java.net.URI;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -27,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Every {@code ```java} block in README.md and docs/*.md compiles against the project's classes, so the docs cannot
  * drift from the code. A block that declares a type ({@code class}, {@code record}, {@code interface},
  * {@code enum}) is compiled as a file; any other block is compiled as the body of a method
- * {@code void snippet(Hub hub) throws Exception}, so it may use a variable {@code hub}. Every block gets the
+ * {@code void snippet(Hub hub) throws Exception}, so it may use a variable {@code hub} (unless it declares its
+ * own). Every block gets the
  * imports in {@link #IMPORTS}; each is compiled in a package of its own, so blocks may reuse names.
  */
 class DocsCodeBlocksTest {
@@ -35,8 +41,10 @@ class DocsCodeBlocksTest {
     static final String IMPORTS = """
             import io.loomhub.netty.*;
             import io.loomhub.scheduler.*;
-            import io.micrometer.core.instrument.*;
-            import io.micrometer.core.instrument.simple.*;
+            import io.micrometer.core.instrument.MeterRegistry;
+            import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+            import io.micrometer.prometheusmetrics.PrometheusConfig;
+            import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
             import io.netty.bootstrap.*;
             import io.netty.buffer.*;
             import io.netty.channel.*;
@@ -54,6 +62,7 @@ class DocsCodeBlocksTest {
             """;
 
     private static final Pattern BLOCK = Pattern.compile("(?m)^```java[ \\t]*\\n(.*?)^```[ \\t]*$", Pattern.DOTALL);
+    private static final Pattern DECLARES_HUB = Pattern.compile("\\bHub\\s+hub\\s*=");
     private static final Pattern TYPE = Pattern.compile(
             "(?m)^(?:public\\s+|final\\s+|abstract\\s+|sealed\\s+)*(class|record|interface|enum)\\s+(\\w+)");
 
@@ -95,9 +104,61 @@ class DocsCodeBlocksTest {
             blocks.addAll(javaBlocks(f));
         }
         assertFalse(blocks.isEmpty(), "no ```java blocks found under " + projectRoot());
+        String errors = compile(blocks, out);
+        assertTrue(errors.isEmpty(), "code blocks in the docs do not compile:\n" + errors);
+    }
 
+    @Test
+    void theProgramsInTheReadmeAndGettingStartedRunToTheirEnd(@TempDir Path out) throws Exception {
+        List<Block> programs = new ArrayList<>();
+        for (String doc : new String[] {"README.md", "docs/getting-started.md"}) {
+            for (Block b : javaBlocks(projectRoot().resolve(doc))) {
+                if (b.code().contains("public static void main(String[] args)")) {
+                    programs.add(b);
+                }
+            }
+        }
+        assertTrue(programs.size() >= 2, "expected the README's and getting-started's programs, found " + programs);
+        String errors = compile(programs, out);
+        assertTrue(errors.isEmpty(), errors);
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {out.toUri().toURL()},
+                DocsCodeBlocksTest.class.getClassLoader())) {
+            for (int i = 0; i < programs.size(); i++) {
+                Matcher type = TYPE.matcher(programs.get(i).code());
+                assertTrue(type.find());
+                Method main = loader.loadClass("docsnippet.b" + i + "." + type.group(2))
+                        .getMethod("main", String[].class);
+                String where = programs.get(i).where();
+                assertTimeoutPreemptively(Duration.ofSeconds(60), () -> main.invoke(null, (Object) new String[0]),
+                        where + " did not end within 60 s");
+            }
+        }
+    }
+
+    @Test
+    void everyRelativeLinkInTheDocsPointsToAFileThatExists() throws IOException {
+        Pattern link = Pattern.compile("\\]\\(([^)#\\s]+)(?:#[^)]*)?\\)");
+        List<String> broken = new ArrayList<>();
+        for (Path f : markdownFiles()) {
+            Matcher m = link.matcher(Files.readString(f));
+            while (m.find()) {
+                String target = m.group(1);
+                if (!target.contains("://") && !target.startsWith("mailto:")
+                        && !Files.exists(f.getParent().resolve(target))) {
+                    broken.add(f.getFileName() + " -> " + target);
+                }
+            }
+        }
+        assertTrue(broken.isEmpty(), "links to missing files: " + broken);
+    }
+
+    /**
+     * Compiles blocks, block i in package {@code docsnippet.b<i>}, into {@code out}.
+     *
+     * @return the compile errors, each with the block's file and line; empty when all compiled
+     */
+    private static String compile(List<Block> blocks, Path out) throws IOException {
         List<JavaFileObject> sources = new ArrayList<>();
-        List<Block> sourceBlocks = new ArrayList<>();
         for (int i = 0; i < blocks.size(); i++) {
             Block b = blocks.get(i);
             String pkg = "docsnippet.b" + i;
@@ -109,29 +170,31 @@ class DocsCodeBlocksTest {
                 source = "package " + pkg + ";\n" + IMPORTS + b.code();
             } else {
                 typeName = "Snippet";
+                // A block that makes its own hub gets no parameter named hub.
+                String parameter = DECLARES_HUB.matcher(b.code()).find() ? "" : "Hub hub";
                 source = "package " + pkg + ";\n" + IMPORTS
-                        + "class Snippet {\n  void snippet(Hub hub) throws Exception {\n" + b.code() + "\n  }\n}\n";
+                        + "class Snippet {\n  void snippet(" + parameter + ") throws Exception {\n" + b.code()
+                        + "\n  }\n}\n";
             }
             sources.add(new Source(pkg.replace('.', '/') + "/" + typeName, source));
-            sourceBlocks.add(b);
         }
 
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
         String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         try (StandardJavaFileManager files = javac.getStandardFileManager(diagnostics, Locale.ROOT, null)) {
-            boolean ok = javac.getTask(null, files, diagnostics,
+            javac.getTask(null, files, diagnostics,
                     List.of("-proc:none", "-classpath", classPath, "-d", out.toString()), null, sources).call();
-            StringBuilder report = new StringBuilder();
-            for (Diagnostic<? extends JavaFileObject> d : diagnostics.getDiagnostics()) {
-                if (d.getKind() == Diagnostic.Kind.ERROR) {
-                    Block b = sourceBlocks.get(sources.indexOf((JavaFileObject) d.getSource()));
-                    report.append(b.where()).append(" (generated line ").append(d.getLineNumber()).append("): ")
-                            .append(d.getMessage(Locale.ROOT)).append('\n');
-                }
-            }
-            assertTrue(ok, "code blocks in the docs do not compile:\n" + report);
         }
+        StringBuilder report = new StringBuilder();
+        for (Diagnostic<? extends JavaFileObject> d : diagnostics.getDiagnostics()) {
+            if (d.getKind() == Diagnostic.Kind.ERROR) {
+                Block b = blocks.get(sources.indexOf((JavaFileObject) d.getSource()));
+                report.append(b.where()).append(" (generated line ").append(d.getLineNumber()).append("): ")
+                        .append(d.getMessage(Locale.ROOT)).append('\n');
+            }
+        }
+        return report.toString();
     }
 
     /** An in-memory source file. */

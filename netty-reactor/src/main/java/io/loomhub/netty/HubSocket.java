@@ -571,13 +571,13 @@ public class HubSocket extends Socket {
 
     /**
      * Counts of the hub sockets of a hub: opened, closed, leaked (closed because their owner thread ended
-     * holding them) and handed off. Any thread.
+     * holding them) and handed off. {@code new HubMetrics(hub).bindTo(registry)} exports the same counts as
+     * {@code loomhub.sockets.*} meters. Any thread; never blocks.
      *
      * @throws IllegalStateException if the hub does not run a {@link NettyReactor}
      */
     public static HubSocketStats stats(Hub hub) {
-        SocketRegistry r = NettyReactor.of(hub).sockets();
-        return new HubSocketStats(r.opened.get(), r.closed.get(), r.leaked.get(), r.handedOff.get());
+        return NettyReactor.of(hub).sockets().stats();
     }
 
     /** Hub sockets closed because their owner thread ended holding them, over every hub of this JVM. */

@@ -2,7 +2,8 @@ package io.loomhub.netty;
 
 /**
  * Counts of one hub's sockets, from {@link HubSocket#stats(io.loomhub.scheduler.Hub)}. Cumulative since the hub
- * started.
+ * started. {@code io.loomhub.scheduler.HubMetrics} exports the same counts as the meters {@code loomhub.sockets.open},
+ * {@code .opened}, {@code .closed}, {@code .leaked} and {@code .handed.off}.
  *
  * @param opened    connections created (connected, accepted, or attempted)
  * @param closed    connections closed through {@link HubSocket#close()} or the leak rule

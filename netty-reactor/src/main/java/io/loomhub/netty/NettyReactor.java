@@ -1,6 +1,7 @@
 package io.loomhub.netty;
 
 import io.loomhub.scheduler.Hub;
+import io.loomhub.scheduler.HubMetric;
 import io.loomhub.scheduler.Reactor;
 import io.loomhub.scheduler.ReactorFactory;
 import io.netty.channel.IoEventLoop;
@@ -41,6 +42,12 @@ import java.util.concurrent.TimeUnit;
  * channel operations with {@link Hub#execute(Runnable)} when {@link Hub#inHub()} is true: that goes to the hub's
  * local queue (no atomics, no syscall) and runs on the carrier, where {@code inEventLoop()} is true.
  *
+ * <h2>What the hub can see</h2>
+ * The reactor adds its hub's socket counts to the hub's metrics ({@link Hub#addMetric}) when it is created, so
+ * {@code new HubMetrics(hub).bindTo(registry)} exports {@code loomhub.sockets.*} beside the scheduling meters, and
+ * it counts the I/O registered on its loop ({@link #registeredIoCount()}), so {@link Hub#dump()} can tell threads
+ * waiting for I/O from threads nothing can wake.
+ *
  * <p>Instances are created by the hub, on its carrier, from one of the factories below; {@link Hub#create()}
  * finds {@link #auto()} through {@link java.util.ServiceLoader} when this module is on the class path.
  */
@@ -69,6 +76,8 @@ public final class NettyReactor implements Reactor {
     private final Hub hub;
     private final Transport transport;
     private final HubEventLoop loop;
+    /** The loop's I/O handler, which counts the registrations on the loop. */
+    private final CountingIoHandler io;
     private final SocketRegistry sockets;
     /**
      * Set by {@link #wakeup()}, consumed by the next blocking {@link #poll}. Netty's own wake-up only writes the
@@ -81,9 +90,10 @@ public final class NettyReactor implements Reactor {
     private NettyReactor(ReactorFactory.Host host, Transport transport) {
         this.hub = host.hub();
         this.transport = transport;
-        IoHandlerFactory handlers = transport == Transport.EPOLL ? EpollIoHandler.newFactory()
-                : NioIoHandler.newFactory();
+        CountingIoHandler.Factory handlers = new CountingIoHandler.Factory(
+                transport == Transport.EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         this.loop = new HubEventLoop(this, host, handlers);
+        this.io = handlers.handler(); // made by the loop's constructor
         this.sockets = new SocketRegistry(hub);
     }
 
@@ -135,7 +145,9 @@ public final class NettyReactor implements Reactor {
      * ({@code bootstrap.group(NettyReactor.eventLoop(hub))}): their handlers then run on the carrier, between
      * slices of hub threads, and must never block. Any thread may call it.
      *
-     * <p>The loop belongs to the hub: do not shut it down; it shuts down when the hub terminates.
+     * <p>The loop belongs to the hub: do not shut it down; it shuts down when the hub terminates. Its channels
+     * count as I/O registrations for {@link Hub#dump()}. Its I/O handler is Netty's wrapped in a counting one, so
+     * {@code isIoType(EpollIoHandler.class)} is false: ask {@link #transport(Hub)} which channel classes to use.
      *
      * @param hub a running hub
      * @return its event loop
@@ -143,6 +155,18 @@ public final class NettyReactor implements Reactor {
      */
     public static IoEventLoop eventLoop(Hub hub) {
         return of(hub).loop;
+    }
+
+    /**
+     * The transport of a hub's loop, to pick the channel classes to register on {@link #eventLoop(Hub)}
+     * ({@code EpollSocketChannel} or {@code NioSocketChannel}). Any thread; never blocks.
+     *
+     * @param hub a running hub
+     * @return its loop's transport
+     * @throws IllegalStateException if the hub does not run a {@code NettyReactor}, or has terminated
+     */
+    public static Transport transport(Hub hub) {
+        return of(hub).transport;
     }
 
     /**
@@ -225,6 +249,17 @@ public final class NettyReactor implements Reactor {
         return loop.runNow();
     }
 
+    /**
+     * {@inheritDoc} Counts every registration on the hub's loop, whoever made it: hub sockets, hub server sockets,
+     * channels registered through {@link #eventLoop(Hub)}, bare {@code IoHandle}s. A channel stops counting when it
+     * deregisters, which Netty does in a loop task right after its close. Carrier only, as the SPI says (it is also
+     * safe, though possibly a moment stale, on other threads).
+     */
+    @Override
+    public int registeredIoCount() {
+        return io.liveRegistrations();
+    }
+
     /** {@inheritDoc} Any thread; an {@code eventfd} write only when the loop is asleep in {@code epoll_wait}. */
     @Override
     public void wakeup() {
@@ -273,11 +308,17 @@ public final class NettyReactor implements Reactor {
     // Plumbing
     // ------------------------------------------------------------------------------------------------
 
-    /** Creates a {@link NettyReactor} per hub. */
+    /**
+     * Creates a {@link NettyReactor} per hub, and adds the hub-socket counts to the hub's metrics, so
+     * {@code new HubMetrics(hub).bindTo(registry)} exports {@code loomhub.sockets.*} with the hub's other meters.
+     */
     private record Factory(Transport transport, int priority) implements ReactorFactory {
         @Override
         public Reactor create(Host host) {
             NettyReactor reactor = new NettyReactor(host, transport);
+            for (HubMetric m : reactor.sockets.metrics()) {
+                host.hub().addMetric(m);
+            }
             BY_HUB.put(host.hub(), reactor);
             return reactor;
         }

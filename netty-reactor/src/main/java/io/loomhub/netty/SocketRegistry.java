@@ -1,6 +1,7 @@
 package io.loomhub.netty;
 
 import io.loomhub.scheduler.Hub;
+import io.loomhub.scheduler.HubMetric;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
@@ -34,6 +35,41 @@ final class SocketRegistry {
 
     SocketRegistry(Hub hub) {
         this.hub = hub;
+    }
+
+    /** Connections opened and not closed yet. Any thread; never negative. */
+    long open() {
+        long c = closed.get(); // first: opened only grows, and never falls behind closed
+        return opened.get() - c;
+    }
+
+    /** A snapshot of the counts. Any thread. */
+    HubSocketStats stats() {
+        long c = closed.get(); // before opened, as in open()
+        long l = leaked.get();
+        return new HubSocketStats(opened.get(), c, l, handedOff.get());
+    }
+
+    /**
+     * These counts as hub metrics, which {@link NettyReactor}'s factory adds to the hub so that
+     * {@code HubMetrics} exports them. Docs: docs/metrics.md and docs/sockets.md.
+     */
+    List<HubMetric> metrics() {
+        String unit = "connections";
+        return List.of(
+                new HubMetric("loomhub.sockets.open", HubMetric.Type.GAUGE,
+                        "hub socket connections open: opened and not yet closed by their user or the leak rule",
+                        unit, this::open),
+                new HubMetric("loomhub.sockets.opened", HubMetric.Type.COUNTER,
+                        "hub socket connections created (connected, accepted or attempted)", unit, opened::get),
+                new HubMetric("loomhub.sockets.closed", HubMetric.Type.COUNTER,
+                        "hub socket connections closed, by their user or the leak rule", unit, closed::get),
+                new HubMetric("loomhub.sockets.leaked", HubMetric.Type.COUNTER,
+                        "hub socket connections closed because the hub thread that owned them ended without "
+                                + "closing them", unit, leaked::get),
+                new HubMetric("loomhub.sockets.handed.off", HubMetric.Type.COUNTER,
+                        "hub socket connections handed off to the next hub thread that uses them", unit,
+                        handedOff::get));
     }
 
     /**

@@ -18,10 +18,10 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollIoHandle;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.nio.NioIoHandle;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
@@ -53,7 +53,9 @@ class NettyReactorTest {
         assertTrue(Epoll.isAvailable(), "this machine is Linux x86_64: Netty's native epoll must load");
         try (Hub hub = Hub.create()) {
             IoEventLoop loop = NettyReactor.eventLoop(hub);
-            assertTrue(loop.isIoType(EpollIoHandler.class), "Hub.create() should drive an epoll loop: " + loop);
+            assertEquals(NettyReactor.Transport.EPOLL, NettyReactor.transport(hub),
+                    "Hub.create() should drive an epoll loop: " + loop);
+            assertTrue(loop.isCompatible(EpollIoHandle.class), "the loop's handler should take epoll handles");
             assertTrue(loop.inEventLoop(hub.carrierThread()), "the carrier must own the loop");
         }
     }
@@ -226,8 +228,9 @@ class NettyReactorTest {
         ReactorFactory factory = transport == NettyReactor.Transport.EPOLL ? NettyReactor.epoll() : NettyReactor.nio();
         try (Hub hub = Hub.builder().name("echo-" + transport).reactor(factory).build()) {
             IoEventLoop loop = NettyReactor.eventLoop(hub);
-            assertTrue(loop.isIoType(transport == NettyReactor.Transport.EPOLL ? EpollIoHandler.class
-                    : NioIoHandler.class));
+            assertEquals(transport, NettyReactor.transport(hub));
+            assertTrue(loop.isCompatible(transport == NettyReactor.Transport.EPOLL ? EpollIoHandle.class
+                    : NioIoHandle.class));
             AtomicBoolean handlerOffCarrier = new AtomicBoolean();
             Class<? extends ServerChannel> serverClass = transport == NettyReactor.Transport.EPOLL
                     ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
@@ -327,7 +330,9 @@ class NettyReactorTest {
     @Test
     void nioFactoryBuildsNioLoop() {
         try (Hub hub = Hub.builder().reactor(NettyReactor.nio()).build()) {
-            assertTrue(NettyReactor.eventLoop(hub).isIoType(NioIoHandler.class));
+            assertEquals(NettyReactor.Transport.NIO, NettyReactor.transport(hub));
+            assertTrue(NettyReactor.eventLoop(hub).isCompatible(NioIoHandle.class));
+            assertFalse(NettyReactor.eventLoop(hub).isCompatible(EpollIoHandle.class));
             // NIO channels can be registered on it.
             Channel ch = new Bootstrap().group(NettyReactor.eventLoop(hub)).channel(NioSocketChannel.class)
                     .handler(new ChannelInboundHandlerAdapter()).register().syncUninterruptibly().channel();
