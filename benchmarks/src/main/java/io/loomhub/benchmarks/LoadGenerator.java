@@ -18,6 +18,7 @@ import io.netty.channel.socket.SocketChannel;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -50,7 +51,7 @@ final class LoadGenerator implements AutoCloseable {
     /** What one measured run saw. Latencies in nanoseconds. */
     record Result(int connections, double seconds, long requests, Histogram latency, double serverCpuSeconds,
                   long serverContextSwitches, java.util.Map<String, Double> serverThreadCpuSeconds,
-                  double loadGeneratorCpuSeconds, int errors) {
+                  double loadGeneratorCpuSeconds, Map<String, Long> serverSyscalls, int errors) {
         double throughput() {
             return requests / seconds;
         }
@@ -58,6 +59,12 @@ final class LoadGenerator implements AutoCloseable {
         /** The load generator's CPU use over the window (1.0 = one core busy): near 1, it is the bottleneck. */
         double loadGeneratorUtilisation() {
             return loadGeneratorCpuSeconds / seconds;
+        }
+
+        /** System calls of one kind per request (perf's count over the window), or NaN when not counted. */
+        double syscallsPerRequest(String call) {
+            Long n = serverSyscalls.get(call);
+            return n == null || requests == 0 ? Double.NaN : n / (double) requests;
         }
 
         /** Context switches of all the server's threads per request: thread hops show up here. */
@@ -147,6 +154,11 @@ final class LoadGenerator implements AutoCloseable {
                     c.send();
                 }
             });
+            // perf counts the server's system calls over the measured window (started from a helper thread:
+            // starting a process would stall the event loop).
+            CompletableFuture<SyscallCounter> syscalls = CompletableFuture.supplyAsync(
+                    () -> SyscallCounter.start(serverPid, measureSeconds),
+                    CompletableFuture.delayedExecutor((long) (warmupSeconds * 1e9), TimeUnit.NANOSECONDS));
             loop.schedule(() -> {
                 run.measuring = true;
                 run.requests = 0;
@@ -171,9 +183,15 @@ final class LoadGenerator implements AutoCloseable {
                     }
                 });
                 done.complete(new Result(connections, (window[1] - window[0]) / 1e9, run.requests, run.latency,
-                        cpu[1] - cpu[0], switches[1] - switches[0], perThread, ownCpu[1] - ownCpu[0], run.errors));
+                        cpu[1] - cpu[0], switches[1] - switches[0], perThread, ownCpu[1] - ownCpu[0], Map.of(),
+                        run.errors));
             }, (long) ((warmupSeconds + measureSeconds) * 1e9), TimeUnit.NANOSECONDS);
-            return done.get((long) (warmupSeconds + measureSeconds) + 30, TimeUnit.SECONDS);
+            Result r = done.get((long) (warmupSeconds + measureSeconds) + 30, TimeUnit.SECONDS);
+            SyscallCounter counter = syscalls.get(30, TimeUnit.SECONDS);
+            Map<String, Long> counts = counter == null ? Map.of() : counter.counts();
+            return new Result(r.connections(), r.seconds(), r.requests(), r.latency(), r.serverCpuSeconds(),
+                    r.serverContextSwitches(), r.serverThreadCpuSeconds(), r.loadGeneratorCpuSeconds(), counts,
+                    r.errors());
         } finally {
             closeAll(conns);
         }

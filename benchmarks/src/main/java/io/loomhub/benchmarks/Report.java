@@ -362,6 +362,7 @@ final class Report {
                     + "own process's CPU over the window (100% = its one core busy: then it, not the server, limits "
                     + "throughput, and server CPU per request is the figure to compare).\n\n");
             threadCpuTable(md, conns);
+            syscallTable(md, conns);
         }
         if (options.connections.size() > 1) {
             int few = options.connections.get(0);
@@ -374,6 +375,34 @@ final class Report {
             }
             md.append('\n');
         }
+    }
+
+    /** System calls per request by kind (perf), medians over rounds; left out when perf could not count. */
+    private void syscallTable(StringBuilder md, int conns) {
+        StringBuilder rows = new StringBuilder();
+        for (String server : servers.keySet()) {
+            Map<Integer, LoadGenerator.Result> rounds = echo.getOrDefault(server, Map.of()).getOrDefault(conns,
+                    Map.of());
+            StringBuilder row = new StringBuilder("| " + server + " |");
+            boolean any = false;
+            for (String call : SyscallCounter.CALLS) {
+                Spread s = Spread.of(rounds.values().stream().map(r -> r.syscallsPerRequest(call)).toList());
+                any |= s.n() > 0;
+                row.append(s.n() == 0 ? " |" : String.format(Locale.ROOT, " %.2f |", s.median()));
+            }
+            if (any) {
+                rows.append(row).append('\n');
+            }
+        }
+        if (rows.length() == 0) {
+            return;
+        }
+        md.append("Server system calls per request (`perf stat` on the kernel's syscall tracepoints over the measured "
+                + "window, median over rounds):\n\n| server |");
+        SyscallCounter.CALLS.forEach(c -> md.append(' ').append(c).append(" |"));
+        md.append("\n|---|");
+        SyscallCounter.CALLS.forEach(c -> md.append("---|"));
+        md.append('\n').append(rows).append('\n');
     }
 
     /** Where each server's CPU went: µs per request by thread name, medians over rounds. */
