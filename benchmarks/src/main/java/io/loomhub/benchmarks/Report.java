@@ -180,7 +180,10 @@ final class Report {
                 request is the server process's user + system time (`/proc/PID/stat`) over the window divided by the \
                 requests. %d rounds; in each round every server is started afresh and runs every connection count, and \
                 the order of servers rotates by one each round. Ratios to the reference are taken within a round, then \
-                summarised over rounds as min / median / max.
+                summarised over rounds as min / median / max. Every blocking-style server (Java, Go, gevent) reads \
+                into a %d-byte buffer per connection and writes back what it read; raw Netty echoes its read buffers. \
+                Also per request: the server's context switches (all its threads, `/proc/PID/task/*/status`), its CPU \
+                by thread, and its system calls by kind (`perf stat -e syscalls:sys_enter_*`, where perf works).
                 - **Scale.** Idle connections, each held open by the server (for blocking servers: one parked thread \
                 per connection blocked in `read`). Heap is the JVM heap used after `System.gc()`, before and after; \
                 RSS is `VmRSS` from `/proc/PID/status`. Per connection = difference / connections.
@@ -192,7 +195,7 @@ final class Report {
                         : "%d warm-up and %d measured iterations of 1 s.".formatted(options.jmhMode.warmups,
                                 options.jmhMode.iterations),
                 LoadGenerator.REQUEST_BYTES, options.warmupSeconds, options.measureSeconds, options.rounds,
-                options.sleepProbeSleeps));
+                EchoServer.BUFFER_BYTES, options.sleepProbeSleeps));
 
         md.append("Servers:\n\n");
         for (ServerProcess.Spec s : servers.values()) {
