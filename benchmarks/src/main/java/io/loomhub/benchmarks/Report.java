@@ -175,7 +175,7 @@ final class Report {
                 no compensating carriers). %s Figures are min / median / max over the measured iterations.
                 - **Echo load.** A closed loop: each connection sends %d bytes, waits for all of them to come back, \
                 records the round trip in an HdrHistogram, and sends again. The load generator is one Netty epoll \
-                event loop (no thread per connection). Per server and connection count: %.0f s warm-up, then %.0f s \
+                event loop (no thread per connection). Per server and connection count: %.1f s warm-up, then %.1f s \
                 measured. Throughput is completed round trips per second of the measured window; server CPU per \
                 request is the server process's user + system time (`/proc/PID/stat`) over the window divided by the \
                 requests. %d rounds; in each round every server is started afresh and runs every connection count, and \
