@@ -4,7 +4,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.loomhub.netty.NettyReactor;
 import io.loomhub.scheduler.Hub;
-import io.netty.channel.epoll.Epoll;
 import io.loomhub.scheduler.HubMetrics;
 import io.loomhub.scheduler.HubStats;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -257,8 +256,7 @@ public final class Demo {
     /** Which reactor the hub's carrier drives: Netty's when loomhub-netty-reactor is on the class path. */
     static String reactorOf(Hub hub) {
         try {
-            NettyReactor.eventLoop(hub);
-            return "Netty " + (Epoll.isAvailable() ? "epoll" : "NIO");
+            return "Netty " + (NettyReactor.transport(hub) == NettyReactor.Transport.EPOLL ? "epoll" : "NIO");
         } catch (IllegalStateException e) {
             return "parking (loomhub-netty-reactor is not on the class path)";
         }

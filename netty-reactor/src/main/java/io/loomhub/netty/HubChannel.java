@@ -493,7 +493,9 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
     }
 
     private void issueRead() {
-        if (!closed && channel.isActive()) {
+        // Netty may have read to the end of stream since the request was queued (it reads everything left when
+        // the peer's FIN arrives): asking for EPOLLIN then would only wake the loop for nothing.
+        if (!closed && !eof && !inputShutdown && failure == null && channel.isActive()) {
             channel.read();
         } else {
             readRequested = false;
@@ -512,6 +514,10 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
         flushQueued = false;
         if (closed || outputShutdown) {
             return; // close() / shutdownOutput() took the bytes
+        }
+        if (failure != null) {
+            releaseAll(takeUnsent()); // the writer was woken by the failure and gets it on its next write
+            return;
         }
         writeAll(takeUnsent());
         channel.flush();
@@ -673,21 +679,48 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * Any error Netty reports on the channel is a failure of the connection: the reader gets it once the bytes
+     * received before it are consumed, the writer on its next write. An error that is not an {@link IOException}
+     * (for instance an {@link java.io.UncheckedIOException} from an epoll interest change) leaves the channel in
+     * a state nobody can vouch for: it is logged, reported the same way, and the channel is closed, so no later
+     * byte is silently dropped and no reader mistakes the closure for the peer's end of stream.
+     */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof IOException io) {
-            if (failure == null) {
-                failure = translate(io);
-            }
-            wake(reader);
-            wake(writer);
-        } else {
-            LOG.warn("{}: unexpected error in the channel", describe(), cause);
+        boolean io = cause instanceof IOException;
+        if (failure == null) {
+            failure = translate(cause);
         }
+        wake(reader);
+        wake(writer);
+        if (!io) {
+            LOG.warn("{}: unexpected error in the channel; the connection fails with it", describe(), cause);
+            if (channel.isOpen()) {
+                channel.close();
+            }
+        }
+    }
+
+    /** Any channel error as the {@link SocketException} users see, with the original as its cause. */
+    static SocketException translate(Throwable error) {
+        if (error instanceof IOException io) {
+            return translate(io);
+        }
+        if (error instanceof java.io.UncheckedIOException u) {
+            return translate(u.getCause(), u); // the wrapper as cause: it carries the stack of the failed call
+        }
+        SocketException e = new SocketException("Connection failed: " + error);
+        e.initCause(error);
+        return e;
     }
 
     /** Netty's native errors as the java.net messages users know. */
     static SocketException translate(IOException io) {
+        return translate(io, io);
+    }
+
+    private static SocketException translate(IOException io, Throwable cause) {
         String m = String.valueOf(io.getMessage());
         SocketException e;
         if (m.contains("Connection reset")) {
@@ -699,7 +732,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
         } else {
             e = new SocketException(m);
         }
-        e.initCause(io);
+        e.initCause(cause);
         return e;
     }
 

@@ -90,8 +90,10 @@ public final class NettyReactor implements Reactor {
     private NettyReactor(ReactorFactory.Host host, Transport transport) {
         this.hub = host.hub();
         this.transport = transport;
-        CountingIoHandler.Factory handlers = new CountingIoHandler.Factory(
-                transport == Transport.EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        // Netty 4.2.18's epoll handler loses a descriptor whose interest went empty: see RearmingEpollIoHandler.
+        CountingIoHandler.Factory handlers = new CountingIoHandler.Factory(transport == Transport.EPOLL
+                ? RearmingEpollIoHandler.wrap(EpollIoHandler.newFactory())
+                : NioIoHandler.newFactory());
         this.loop = new HubEventLoop(this, host, handlers);
         this.io = handlers.handler(); // made by the loop's constructor
         this.sockets = new SocketRegistry(hub);

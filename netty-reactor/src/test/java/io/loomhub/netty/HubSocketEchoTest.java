@@ -76,7 +76,8 @@ class HubSocketEchoTest {
                         }
                         if (total != size || received.getValue() != sent.getValue()) {
                             failures.add("connection " + seed + ": got " + total + " bytes, crc "
-                                    + received.getValue() + " vs " + sent.getValue());
+                                    + received.getValue() + " vs " + sent.getValue()
+                                    + " (" + server.echoed(s.getLocalPort()) + ")");
                         } else {
                             intact.incrementAndGet();
                         }

@@ -7,8 +7,11 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * A plain blocking echo server on hub threads, as a user would write it: one accept loop, one thread per
@@ -22,6 +25,8 @@ final class TestEchoServer implements AutoCloseable {
     final AtomicBoolean offCarrier = new AtomicBoolean();
     final AtomicInteger served = new AtomicInteger();
     final AtomicInteger handlerErrors = new AtomicInteger();
+    /** Bytes each connection's handler read and wrote back, by the client's port: tells which side lost bytes. */
+    final Map<Integer, AtomicLongArray> echoedByClientPort = new ConcurrentHashMap<>();
 
     private TestEchoServer(Hub hub, HubServerSocket server) {
         this.hub = hub;
@@ -53,7 +58,15 @@ final class TestEchoServer implements AutoCloseable {
         }
     }
 
+    /** "read R, echoed W" for the connection from {@code clientPort}, for failure messages. */
+    String echoed(int clientPort) {
+        AtomicLongArray c = echoedByClientPort.get(clientPort);
+        return c == null ? "no server handler seen" : "server read " + c.get(0) + ", echoed " + c.get(1);
+    }
+
     private void serve(Socket s) {
+        AtomicLongArray counts = new AtomicLongArray(2); // bytes read, bytes written back
+        echoedByClientPort.put(s.getPort(), counts);
         try (s) {
             InputStream in = s.getInputStream();
             OutputStream out = s.getOutputStream();
@@ -61,7 +74,9 @@ final class TestEchoServer implements AutoCloseable {
             int n;
             int round = 0;
             while ((n = in.read(buf)) > 0) {
+                counts.addAndGet(0, n);
                 out.write(buf, 0, n);
+                counts.addAndGet(1, n);
                 if ((++round & 63) == 0 && !NettyTestSupport.onCarrier(hub.carrierThread())) {
                     offCarrier.set(true);
                 }
