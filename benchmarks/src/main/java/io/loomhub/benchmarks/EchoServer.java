@@ -31,7 +31,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * One echo server of the load harness, run in its own process (pinned to a CPU by the harness). It binds
  * 127.0.0.1 on an ephemeral port, prints {@code READY <port>} on standard output, then answers commands read
  * from standard input, one a line: {@code heap} prints {@code HEAP <bytes used after a full GC>}, {@code conns}
- * prints {@code CONNS <open connections>}; end of input ends the process.
+ * prints {@code CONNS <open connections>}, {@code histogram} prints the live heap's class histogram (as
+ * {@code jcmd PID GC.class_histogram} would) and {@code END}; end of input ends the process.
  *
  * <p>Kinds (the blocking ones all run the same {@link #echo} loop, one virtual thread per connection):
  * <ul>
@@ -93,9 +94,24 @@ public final class EchoServer {
                     System.out.println("HEAP " + ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
                 }
                 case "conns" -> System.out.println("CONNS " + OPEN.get());
+                case "histogram" -> {
+                    System.out.println(classHistogram());
+                    System.out.println("END");
+                }
                 default -> System.out.println("ERROR unknown command " + line);
             }
             System.out.flush();
+        }
+    }
+
+    /** The live heap by class, from the JVM's own diagnostic command (a full GC first, like jcmd's). */
+    private static String classHistogram() {
+        try {
+            return (String) ManagementFactory.getPlatformMBeanServer().invoke(
+                    new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
+                    new Object[] {new String[0]}, new String[] {String[].class.getName()});
+        } catch (javax.management.JMException e) {
+            return "unavailable: " + e;
         }
     }
 

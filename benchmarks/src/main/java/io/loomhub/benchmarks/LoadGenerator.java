@@ -18,6 +18,7 @@ import io.netty.channel.socket.SocketChannel;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -49,9 +50,21 @@ final class LoadGenerator implements AutoCloseable {
 
     /** What one measured run saw. Latencies in nanoseconds. */
     record Result(int connections, double seconds, long requests, Histogram latency, double serverCpuSeconds,
-                  long serverContextSwitches, java.util.Map<String, Double> serverThreadCpuSeconds, int errors) {
+                  long serverContextSwitches, java.util.Map<String, Double> serverThreadCpuSeconds,
+                  double loadGeneratorCpuSeconds, Map<String, Long> serverSyscalls, int errors) {
         double throughput() {
             return requests / seconds;
+        }
+
+        /** The load generator's CPU use over the window (1.0 = one core busy): near 1, it is the bottleneck. */
+        double loadGeneratorUtilisation() {
+            return loadGeneratorCpuSeconds / seconds;
+        }
+
+        /** System calls of one kind per request (perf's count over the window), or NaN when not counted. */
+        double syscallsPerRequest(String call) {
+            Long n = serverSyscalls.get(call);
+            return n == null || requests == 0 ? Double.NaN : n / (double) requests;
         }
 
         /** Context switches of all the server's threads per request: thread hops show up here. */
@@ -131,6 +144,8 @@ final class LoadGenerator implements AutoCloseable {
             long[] window = new long[2];
             double[] cpu = new double[2];
             long[] switches = new long[2];
+            double[] ownCpu = new double[2];
+            long self = ProcessHandle.current().pid();
             List<java.util.Map<String, Double>> threadCpu = new ArrayList<>(List.of(java.util.Map.of(),
                     java.util.Map.of()));
             loop.execute(() -> {
@@ -139,6 +154,11 @@ final class LoadGenerator implements AutoCloseable {
                     c.send();
                 }
             });
+            // perf counts the server's system calls over the measured window (started from a helper thread:
+            // starting a process would stall the event loop).
+            CompletableFuture<SyscallCounter> syscalls = CompletableFuture.supplyAsync(
+                    () -> SyscallCounter.start(serverPid, measureSeconds),
+                    CompletableFuture.delayedExecutor((long) (warmupSeconds * 1e9), TimeUnit.NANOSECONDS));
             loop.schedule(() -> {
                 run.measuring = true;
                 run.requests = 0;
@@ -146,6 +166,7 @@ final class LoadGenerator implements AutoCloseable {
                 cpu[0] = ProcStats.cpuSeconds(serverPid);
                 switches[0] = ProcStats.contextSwitches(serverPid);
                 threadCpu.set(0, ProcStats.threadCpuSeconds(serverPid));
+                ownCpu[0] = ProcStats.cpuSeconds(self);
             }, (long) (warmupSeconds * 1e9), TimeUnit.NANOSECONDS);
             loop.schedule(() -> {
                 run.measuring = false;
@@ -153,6 +174,7 @@ final class LoadGenerator implements AutoCloseable {
                 window[1] = System.nanoTime();
                 cpu[1] = ProcStats.cpuSeconds(serverPid);
                 switches[1] = ProcStats.contextSwitches(serverPid);
+                ownCpu[1] = ProcStats.cpuSeconds(self);
                 java.util.Map<String, Double> perThread = new java.util.TreeMap<>();
                 ProcStats.threadCpuSeconds(serverPid).forEach((name, end) -> {
                     double used = end - threadCpu.get(0).getOrDefault(name, 0.0);
@@ -161,9 +183,15 @@ final class LoadGenerator implements AutoCloseable {
                     }
                 });
                 done.complete(new Result(connections, (window[1] - window[0]) / 1e9, run.requests, run.latency,
-                        cpu[1] - cpu[0], switches[1] - switches[0], perThread, run.errors));
+                        cpu[1] - cpu[0], switches[1] - switches[0], perThread, ownCpu[1] - ownCpu[0], Map.of(),
+                        run.errors));
             }, (long) ((warmupSeconds + measureSeconds) * 1e9), TimeUnit.NANOSECONDS);
-            return done.get((long) (warmupSeconds + measureSeconds) + 30, TimeUnit.SECONDS);
+            Result r = done.get((long) (warmupSeconds + measureSeconds) + 30, TimeUnit.SECONDS);
+            SyscallCounter counter = syscalls.get(30, TimeUnit.SECONDS);
+            Map<String, Long> counts = counter == null ? Map.of() : counter.counts();
+            return new Result(r.connections(), r.seconds(), r.requests(), r.latency(), r.serverCpuSeconds(),
+                    r.serverContextSwitches(), r.serverThreadCpuSeconds(), r.loadGeneratorCpuSeconds(), counts,
+                    r.errors());
         } finally {
             closeAll(conns);
         }
@@ -171,8 +199,8 @@ final class LoadGenerator implements AutoCloseable {
 
     /**
      * Opens idle connections (for the scale test) and returns them; close them with {@link #closeAll}.
-     * Source addresses rotate over 127.0.0.2, .3, ... every {@code perSourceAddress} connections, so many
-     * connections do not exhaust one address's ephemeral ports.
+     * After the first {@code perSourceAddress} connections, source addresses move on to 127.0.0.2, .3, ..., so
+     * many connections do not exhaust one address's ephemeral ports.
      */
     List<Conn> openIdle(InetSocketAddress server, int connections, int perSourceAddress) throws Exception {
         return connect(server, connections, new Run(), perSourceAddress);
@@ -202,9 +230,11 @@ final class LoadGenerator implements AutoCloseable {
             if (!inFlight.tryAcquire(30, TimeUnit.SECONDS)) {
                 throw new TimeoutException("connecting stalled after " + i + " of " + connections + " connections");
             }
-            ChannelFuture f = perSourceAddress == null
+            // A second source address only past the first address's share of ephemeral ports: binding a local
+            // address before connecting makes the kernel search ports one by one, which is slow with many sockets.
+            ChannelFuture f = perSourceAddress == null || i < perSourceAddress
                     ? cb.connect(server)
-                    : cb.connect(server, new InetSocketAddress("127.0.0." + (2 + i / perSourceAddress), 0));
+                    : cb.connect(server, new InetSocketAddress("127.0.0." + (1 + i / perSourceAddress), 0));
             f.addListener(x -> inFlight.release());
             futures.add(f);
         }

@@ -22,7 +22,9 @@ import java.util.function.ToDoubleFunction;
  */
 final class Report {
 
-    record ScaleRow(ServerProcess.Spec server, int connections, long heapDelta, long rssDelta, double openSeconds) {
+    /** {@code heapByClass}: live heap bytes per connection by class (after − before, ≥ 16 B), JVM servers only. */
+    record ScaleRow(ServerProcess.Spec server, int connections, long heapDelta, long rssDelta, double openSeconds,
+                    Map<String, Long> heapByClass) {
         double heapPerConnection() {
             return heapDelta < 0 && !server.jvm() ? Double.NaN : heapDelta / (double) connections;
         }
@@ -125,7 +127,21 @@ final class Report {
         Path plotDir = dir.resolve("benchmarks");
         Files.createDirectories(plotDir);
         List<String> plots = Plots.write(this, plotDir);
+        Files.writeString(plotDir.resolve("echo-rounds.csv"), echoCsv());
         Files.writeString(markdown, markdown(plots.stream().map(p -> "benchmarks/" + p).toList()));
+    }
+
+    /** Every echo measurement, one line per server × connections × round, for anyone who wants to recompute. */
+    String echoCsv() {
+        StringBuilder csv = new StringBuilder("server,connections,round,seconds,requests,req_per_s,p50_us,p99_us,"
+                + "p999_us,server_cpu_us_per_req,server_context_switches_per_req,load_generator_cpu,errors\n");
+        echo.forEach((server, byConns) -> byConns.forEach((conns, rounds) -> rounds.forEach((round, r) ->
+                csv.append(String.format(Locale.ROOT, "%s,%d,%d,%.3f,%d,%.1f,%.1f,%.1f,%.1f,%.3f,%.4f,%.3f,%d%n",
+                        server, conns, round + 1, r.seconds(), r.requests(), r.throughput(),
+                        r.latency().getValueAtPercentile(50) / 1e3, r.latency().getValueAtPercentile(99) / 1e3,
+                        r.latency().getValueAtPercentile(99.9) / 1e3, r.cpuMicrosPerRequest(),
+                        r.contextSwitchesPerRequest(), r.loadGeneratorUtilisation(), r.errors())))));
+        return csv.toString();
     }
 
     String markdown(List<String> plotFiles) {
@@ -159,12 +175,15 @@ final class Report {
                 no compensating carriers). %s Figures are min / median / max over the measured iterations.
                 - **Echo load.** A closed loop: each connection sends %d bytes, waits for all of them to come back, \
                 records the round trip in an HdrHistogram, and sends again. The load generator is one Netty epoll \
-                event loop (no thread per connection). Per server and connection count: %.0f s warm-up, then %.0f s \
+                event loop (no thread per connection). Per server and connection count: %.1f s warm-up, then %.1f s \
                 measured. Throughput is completed round trips per second of the measured window; server CPU per \
                 request is the server process's user + system time (`/proc/PID/stat`) over the window divided by the \
                 requests. %d rounds; in each round every server is started afresh and runs every connection count, and \
                 the order of servers rotates by one each round. Ratios to the reference are taken within a round, then \
-                summarised over rounds as min / median / max.
+                summarised over rounds as min / median / max. Every blocking-style server (Java, Go, gevent) reads \
+                into a %d-byte buffer per connection and writes back what it read; raw Netty echoes its read buffers. \
+                Also per request: the server's context switches (all its threads, `/proc/PID/task/*/status`), its CPU \
+                by thread, and its system calls by kind (`perf stat -e syscalls:sys_enter_*`, where perf works).
                 - **Scale.** Idle connections, each held open by the server (for blocking servers: one parked thread \
                 per connection blocked in `read`). Heap is the JVM heap used after `System.gc()`, before and after; \
                 RSS is `VmRSS` from `/proc/PID/status`. Per connection = difference / connections.
@@ -176,7 +195,7 @@ final class Report {
                         : "%d warm-up and %d measured iterations of 1 s.".formatted(options.jmhMode.warmups,
                                 options.jmhMode.iterations),
                 LoadGenerator.REQUEST_BYTES, options.warmupSeconds, options.measureSeconds, options.rounds,
-                options.sleepProbeSleeps));
+                EchoServer.BUFFER_BYTES, options.sleepProbeSleeps));
 
         md.append("Servers:\n\n");
         for (ServerProcess.Spec s : servers.values()) {
@@ -196,6 +215,8 @@ final class Report {
                 md.append("![").append(p).append("](").append(p).append(")\n\n");
             }
         }
+        md.append("Every echo measurement (each server, connection count and round) is in "
+                + "[benchmarks/echo-rounds.csv](benchmarks/echo-rounds.csv).\n\n");
         if (!notes.isEmpty()) {
             md.append("## Notes from this run\n\n");
             for (String n : notes) {
@@ -249,9 +270,11 @@ final class Report {
         ScaleRow nettyIdle = scale.stream().filter(r -> r.server().name().equals(Servers.REFERENCE)).findFirst()
                 .orElse(null);
         if (hubIdle != null && nettyIdle != null) {
-            double d = hubIdle.rssPerConnection() - nettyIdle.rssPerConnection();
-            md.append(String.format(Locale.ROOT, "| idle connection (RSS) within 2 KiB of raw Netty | %+.0f B per "
-                    + "connection (%d connections) | %s |%n", d, hubIdle.connections(), met(d <= 2048)));
+            double rss = hubIdle.rssPerConnection() - nettyIdle.rssPerConnection();
+            double heap = hubIdle.heapPerConnection() - nettyIdle.heapPerConnection();
+            md.append(String.format(Locale.ROOT, "| HubSocket idle connection within 2 KiB of raw Netty | heap %+.0f B, "
+                    + "RSS %+.0f B per connection (%d connections) | %s |%n", heap, rss, hubIdle.connections(),
+                    met(heap <= 2048 && rss <= 2048)));
         } else {
             md.append("| idle connection within 2 KiB of raw Netty | not measured | n/a |\n");
         }
@@ -316,12 +339,12 @@ final class Report {
         for (int conns : options.connections) {
             md.append("### ").append(conns).append(" connections\n\n");
             md.append("| server | req/s min / median / max | × netty (median, min–max) | p50 µs | p99 µs | p99.9 µs "
-                    + "| server CPU µs/req | CPU × netty | server context switches/req | errors |\n");
-            md.append("|---|---|---|---|---|---|---|---|---|---|\n");
+                    + "| server CPU µs/req | CPU × netty | server context switches/req | load generator CPU | errors |\n");
+            md.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
             for (String server : servers.keySet()) {
                 Spread tput = echoSpread(server, conns, LoadGenerator.Result::throughput);
                 if (tput.n() == 0) {
-                    md.append("| ").append(server).append(" | no result | | | | | | | | |\n");
+                    md.append("| ").append(server).append(" | no result | | | | | | | | | |\n");
                     continue;
                 }
                 Spread ratio = echoRatio(server, Servers.REFERENCE, conns, LoadGenerator.Result::throughput);
@@ -333,14 +356,18 @@ final class Report {
                         LoadGenerator.Result::cpuMicrosPerRequest);
                 Spread errors = echoSpread(server, conns, r -> r.errors());
                 Spread switches = echoSpread(server, conns, LoadGenerator.Result::contextSwitchesPerRequest);
-                md.append(String.format(Locale.ROOT, "| %s | %s / **%s** / %s | %s | %.0f | %.0f | %.0f | %.2f | %s | %.3f | %.0f |%n",
+                Spread loadCpu = echoSpread(server, conns, LoadGenerator.Result::loadGeneratorUtilisation);
+                md.append(String.format(Locale.ROOT, "| %s | %s / **%s** / %s | %s | %.0f | %.0f | %.0f | %.2f | %s | %.3f | %.0f%% | %.0f |%n",
                         server, si(tput.min()), si(tput.median()), si(tput.max()), ratioText(ratio), p50.median(),
                         p99.median(), p999.median(), cpu.median(),
                         cpuRatio.n() == 0 ? "" : String.format(Locale.ROOT, "%.2f×", cpuRatio.median()),
-                        switches.median(), errors.max()));
+                        switches.median(), loadCpu.median() * 100, errors.max()));
             }
-            md.append("\nLatency columns are medians over rounds of each round's percentile.\n\n");
+            md.append("\nLatency columns are medians over rounds of each round's percentile. Load generator CPU is its "
+                    + "own process's CPU over the window (100% = its one core busy: then it, not the server, limits "
+                    + "throughput, and server CPU per request is the figure to compare).\n\n");
             threadCpuTable(md, conns);
+            syscallTable(md, conns);
         }
         if (options.connections.size() > 1) {
             int few = options.connections.get(0);
@@ -353,6 +380,34 @@ final class Report {
             }
             md.append('\n');
         }
+    }
+
+    /** System calls per request by kind (perf), medians over rounds; left out when perf could not count. */
+    private void syscallTable(StringBuilder md, int conns) {
+        StringBuilder rows = new StringBuilder();
+        for (String server : servers.keySet()) {
+            Map<Integer, LoadGenerator.Result> rounds = echo.getOrDefault(server, Map.of()).getOrDefault(conns,
+                    Map.of());
+            StringBuilder row = new StringBuilder("| " + server + " |");
+            boolean any = false;
+            for (String call : SyscallCounter.CALLS) {
+                Spread s = Spread.of(rounds.values().stream().map(r -> r.syscallsPerRequest(call)).toList());
+                any |= s.n() > 0;
+                row.append(s.n() == 0 ? " |" : String.format(Locale.ROOT, " %.2f |", s.median()));
+            }
+            if (any) {
+                rows.append(row).append('\n');
+            }
+        }
+        if (rows.length() == 0) {
+            return;
+        }
+        md.append("Server system calls per request (`perf stat` on the kernel's syscall tracepoints over the measured "
+                + "window, median over rounds):\n\n| server |");
+        SyscallCounter.CALLS.forEach(c -> md.append(' ').append(c).append(" |"));
+        md.append("\n|---|");
+        SyscallCounter.CALLS.forEach(c -> md.append("---|"));
+        md.append('\n').append(rows).append('\n');
     }
 
     /** Where each server's CPU went: µs per request by thread name, medians over rounds. */
@@ -400,6 +455,21 @@ final class Report {
                     r.rssPerConnection(),
                     ref == null ? "" : String.format(Locale.ROOT, "%+.0f", r.rssPerConnection() - ref.rssPerConnection()),
                     r.openSeconds()));
+        }
+        md.append("\nRSS also counts heap pages the JVM touched and keeps (garbage from opening the connections), so "
+                + "for JVM servers the heap column is the sharper figure. Where the heap per connection goes "
+                + "(live bytes after a full GC, after − before, classes of at least 16 B per connection):\n\n"
+                + "| server | bytes per connection by class |\n|---|---|\n");
+        for (ScaleRow r : scale) {
+            if (r.heapByClass().isEmpty()) {
+                continue;
+            }
+            StringBuilder cell = new StringBuilder();
+            r.heapByClass().entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                    .limit(14).forEach(e -> cell.append(cell.length() == 0 ? "" : ", ").append('`')
+                            .append(e.getKey().replace("java.lang.", "").replace("io.netty.channel.", "netty.")
+                                    .replace("jdk.internal.vm.", "")).append("` ").append(e.getValue()));
+            md.append("| ").append(r.server().name()).append(" | ").append(cell).append(" |\n");
         }
         md.append('\n');
     }

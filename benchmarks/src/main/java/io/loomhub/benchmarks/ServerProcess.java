@@ -115,6 +115,29 @@ final class ServerProcess implements AutoCloseable {
         return Long.parseLong(line.substring(5).trim());
     }
 
+    /** Live heap bytes by class name after a full GC, for JVM servers; empty for the others. */
+    java.util.Map<String, Long> classHistogram() throws IOException {
+        java.util.Map<String, Long> bytes = new java.util.HashMap<>();
+        if (!spec.jvm()) {
+            return bytes;
+        }
+        in.write("histogram\n");
+        in.flush();
+        String line;
+        while ((line = out.readLine()) != null && !line.equals("END")) {
+            // " 1:  5005  9192344  jdk.internal.vm.StackChunk (java.base@25)"
+            String[] f = line.trim().split("\\s+");
+            if (f.length >= 4 && f[0].endsWith(":")) {
+                try {
+                    bytes.merge(f[3], Long.parseLong(f[2]), Long::sum);
+                } catch (NumberFormatException e) {
+                    // A header or total line.
+                }
+            }
+        }
+        return bytes;
+    }
+
     /**
      * Connections the server holds open: its own count for JVM servers, else its open descriptors minus
      * {@code baselineDescriptors}.

@@ -25,7 +25,7 @@ public final class Suite {
     /** Command-line settings; defaults fit the whole suite in under 20 minutes on 2 cores. */
     static final class Options {
         int rounds = 5;
-        double warmupSeconds = 2;
+        double warmupSeconds = 3;
         double measureSeconds = 3;
         List<Integer> connections = List.of(100, 10_000);
         List<String> servers = null; // null: every server
@@ -93,7 +93,7 @@ public final class Suite {
     }
 
     static final String USAGE = """
-            options: --rounds N (5)  --warmup S (2)  --measure S (3)  --connections 100,10000
+            options: --rounds N (5)  --warmup S (3)  --measure S (3)  --connections 100,10000
                      --servers a,b (all)  --scale N (0 skips; default: what the descriptor limit allows, <= 100000)
                      --scale-servers a,b  --no-jmh  --jmh-smoke  --jmh-include REGEX  --sleep-probe N (2000, 0 skips)
                      --out docs/benchmarks.md  --log-dir DIR  --go-binary PATH  --gevent-script PATH  --python PATH
@@ -166,10 +166,11 @@ public final class Suite {
                 try {
                     LoadGenerator.Result r = load.run(server.address(), server.pid(), conns, o.warmupSeconds,
                             o.measureSeconds);
-                    log(String.format("    %,.0f req/s  p50 %.0f µs  p99 %.0f µs  %.2f µs CPU/req  %.3f cs/req%s",
-                            r.throughput(), r.latency().getValueAtPercentile(50) / 1e3,
+                    log(String.format("    %,.0f req/s  p50 %.0f µs  p99 %.0f µs  %.2f µs CPU/req  %.3f cs/req  "
+                            + "load generator %.0f%% CPU%s", r.throughput(), r.latency().getValueAtPercentile(50) / 1e3,
                             r.latency().getValueAtPercentile(99) / 1e3, r.cpuMicrosPerRequest(),
-                            r.contextSwitchesPerRequest(), r.errors() > 0 ? "  errors " + r.errors() : ""));
+                            r.contextSwitchesPerRequest(), r.loadGeneratorUtilisation() * 100,
+                            r.errors() > 0 ? "  errors " + r.errors() : ""));
                     report.addEcho(spec, round, r);
                 } catch (Exception e) {
                     log("    failed: " + e);
@@ -190,6 +191,7 @@ public final class Suite {
             // A few requests first, so lazily created parts (JIT, buffers, pollers) exist before the baseline.
             load.run(server.address(), server.pid(), 10, 0.3, 0.2);
             int fds0 = settledDescriptors(server);
+            Map<String, Long> histogram0 = server.classHistogram();
             long heap0 = server.heapAfterGc();
             long rss0 = ProcStats.rssBytes(server.pid());
             long t0 = System.nanoTime();
@@ -208,8 +210,15 @@ public final class Suite {
                 Thread.sleep(500); // let the server's threads reach their read and park
                 long heap1 = server.heapAfterGc();
                 long rss1 = ProcStats.rssBytes(server.pid());
+                Map<String, Long> perConnection = new LinkedHashMap<>();
+                server.classHistogram().forEach((cls, bytes) -> {
+                    long delta = (bytes - histogram0.getOrDefault(cls, 0L)) / connections;
+                    if (delta >= 16) {
+                        perConnection.put(cls, delta);
+                    }
+                });
                 report.scale.add(new Report.ScaleRow(spec, connections, heap0 < 0 ? -1 : heap1 - heap0, rss1 - rss0,
-                        openSeconds));
+                        openSeconds, perConnection));
                 log(String.format("    heap %+.0f B/conn (%,d -> %,d), RSS %+.0f B/conn (%,d -> %,d), opened in %.1f s",
                         heap0 < 0 ? Double.NaN : (heap1 - heap0) / (double) connections, heap0, heap1,
                         (rss1 - rss0) / (double) connections, rss0, rss1, openSeconds));
