@@ -41,11 +41,14 @@ import org.slf4j.LoggerFactory;
  * local queue: no atomics, no syscall). It runs when the hub thread parks, with {@code inEventLoop()} true.
  *
  * <h2>Read round trip</h2>
- * {@code read} finds no inbound bytes → asks for one {@code channel.read()} (auto-read is off) and parks →
- * epoll reports the socket readable → Netty's {@code channelRead} on the carrier queues the buffer and
- * {@code channelReadComplete} unparks the reader into the hub's local queue → the reader copies straight from
- * the buffer into the caller's array and asks for the next read (one buffer of read-ahead, so inbound memory
- * is bounded by one receive buffer).
+ * Auto-read is on while the socket holds less than {@value #READ_PAUSE_BYTES} unread bytes, so the descriptor
+ * stays in the epoll set with {@code EPOLLIN} and a read costs no {@code epoll_ctl}: {@code read} finds no inbound
+ * bytes → parks → epoll reports the socket readable → Netty's {@code channelRead} on the carrier queues the buffer
+ * and {@code channelReadComplete} unparks the reader into the hub's local queue → the reader copies straight from
+ * the buffer into the caller's array. Back-pressure: when {@value #READ_PAUSE_BYTES} bytes wait unread, auto-read
+ * is switched off (Netty stops reading and the peer's sends fill the kernel buffers); once the reader has taken
+ * them below half of that, it is switched on again. Inbound memory per socket is bounded by
+ * {@value #READ_PAUSE_BYTES} bytes plus one receive buffer.
  *
  * <h2>Write path</h2>
  * {@code write} copies the caller's bytes into a staging buffer (chunks of {@value #WRITE_CHUNK} bytes) and
@@ -68,6 +71,8 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
     static final int WRITE_MIN_BUFFER = 1024;
     /** Largest receive buffer of one read. */
     static final int READ_BUFFER_MAX = 64 * 1024;
+    /** Unread inbound bytes at which the socket stops reading (auto-read off) until its reader catches up. */
+    static final int READ_PAUSE_BYTES = 128 * 1024;
     /** How long a closed socket keeps flushing what its user wrote before it closes regardless. */
     static final long CLOSE_FLUSH_TIMEOUT_SECONDS = 30;
 
@@ -88,7 +93,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
     // ---- carrier-confined ----
     private final ArrayDeque<ByteBuf> inbound = new ArrayDeque<>(2);
     private int inboundBytes;
-    private boolean readRequested;
+    private boolean readPaused; // auto-read switched off because READ_PAUSE_BYTES wait unread
     private boolean eof;
     private boolean inputShutdown;
     private boolean outputShutdown;
@@ -109,7 +114,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
     private boolean linger0;
 
     private final Runnable flushTask = this::flushUnsent;
-    private final Runnable readTask = this::issueRead;
+    private final Runnable resumeReadTask = this::resumeReading;
 
     /** A connection on {@code channel}, which must not be registered yet; adds itself to its pipeline. */
     HubChannel(NettyReactor reactor, Channel channel) {
@@ -124,7 +129,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
 
     /** Channel settings every hub socket needs: reads on demand, half-closure, back-pressure marks. */
     static void configure(ChannelConfig config) {
-        config.setAutoRead(false);
+        config.setAutoRead(true); // paused and resumed by the reader's progress: see READ_PAUSE_BYTES
         config.setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         config.setWriteBufferWaterMark(new WriteBufferWaterMark(WRITE_LOW_WATER, WRITE_HIGH_WATER));
         config.setRecvByteBufAllocator(new AdaptiveRecvByteBufAllocator(512, 8192, READ_BUFFER_MAX));
@@ -274,8 +279,8 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
         }
         if (inboundBytes > 0) {
             int n = drainInbound(b, off, len);
-            if (inboundBytes == 0 && !eof) {
-                requestRead(); // read ahead: the next bytes are on their way while the caller works
+            if (readPaused && inboundBytes < READ_PAUSE_BYTES / 2) {
+                requestResume();
             }
             return n;
         }
@@ -285,7 +290,9 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
         if (eof) {
             return -1;
         }
-        requestRead();
+        if (readPaused) {
+            requestResume(); // cannot happen with inbound empty, but a reader must never wait on a paused socket
+        }
         return WOULD_BLOCK;
     }
 
@@ -485,20 +492,16 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
     // Carrier callbacks
     // ------------------------------------------------------------------------------------------------
 
-    private void requestRead() {
-        if (!readRequested && !closed && !inputShutdown && !eof) {
-            readRequested = true;
-            onLoop(readTask);
-        }
+    /** Asks the carrier to switch auto-read back on once the reader has caught up. */
+    private void requestResume() {
+        onLoop(resumeReadTask);
     }
 
-    private void issueRead() {
-        // Netty may have read to the end of stream since the request was queued (it reads everything left when
-        // the peer's FIN arrives): asking for EPOLLIN then would only wake the loop for nothing.
-        if (!closed && !eof && !inputShutdown && failure == null && channel.isActive()) {
-            channel.read();
-        } else {
-            readRequested = false;
+    private void resumeReading() {
+        // Netty may have read to the end of stream, or the socket may have closed, since the request was queued.
+        if (readPaused && !closed && !eof && !inputShutdown && failure == null && channel.isActive()) {
+            readPaused = false;
+            channel.config().setAutoRead(true); // Netty re-arms EPOLLIN and reads what the kernel holds
         }
     }
 
@@ -519,10 +522,28 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
             releaseAll(takeUnsent()); // the writer was woken by the failure and gets it on its next write
             return;
         }
-        writeAll(takeUnsent());
+        // Straight from the staging queue, not through takeUnsent(): no copy of the queue on the hot path.
+        boolean active = channel.isActive();
+        ByteBuf buf;
+        while ((buf = unsent.poll()) != null) {
+            writeOrRelease(buf, active);
+        }
+        if (staged != null) {
+            writeOrRelease(staged, active);
+            staged = null;
+        }
+        unsentBytes = 0;
         channel.flush();
         recordPeak();
         wakeWriterIfRoom();
+    }
+
+    private void writeOrRelease(ByteBuf buf, boolean active) {
+        if (active) {
+            channel.write(buf, channel.voidPromise());
+        } else {
+            buf.release();
+        }
     }
 
     private ArrayDeque<ByteBuf> takeUnsent() {
@@ -642,15 +663,16 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
         }
         inbound.add(buf);
         inboundBytes += buf.readableBytes();
+        if (inboundBytes >= READ_PAUSE_BYTES && !readPaused) {
+            readPaused = true;
+            channel.config().setAutoRead(false); // Netty's read loop stops after this buffer
+        }
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        readRequested = false;
         if (inboundBytes > 0) {
             wake(reader);
-        } else if (reader != null) {
-            requestRead(); // the read found nothing yet: keep the interest
         }
     }
 

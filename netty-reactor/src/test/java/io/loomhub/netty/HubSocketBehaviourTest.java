@@ -325,6 +325,10 @@ class HubSocketBehaviourTest {
         long bound = HubChannel.WRITE_HIGH_WATER + HubChannel.WRITE_HIGH_WATER + HubChannel.WRITE_CHUNK;
         assertTrue(held <= bound, "the socket held " + held + " outbound bytes in user space; bound " + bound);
         assertTrue(written.get() < oneGiB / 8, "the writer was not held back: wrote " + written.get());
+        // The reading side stopped reading from the kernel too (auto-read paused): bounded inbound bytes.
+        int unread = onHub(hub, () -> pair[1].getInputStream().available());
+        int inboundBound = HubChannel.READ_PAUSE_BYTES + HubChannel.READ_BUFFER_MAX;
+        assertTrue(unread <= inboundBound, "the reader's socket holds " + unread + " unread bytes; bound " + inboundBound);
         // Closing the socket wakes the parked writer with the java.net exception.
         pair[0].close();
         assertTrue(writer.join(JOIN));
