@@ -60,6 +60,8 @@ final class Report {
     final Map<String, ServerProcess.Spec> servers = new LinkedHashMap<>();
     final List<ScaleRow> scale = new ArrayList<>();
     Duration elapsed = Duration.ZERO;
+    /** /proc/loadavg when the run ended: with the one at the start, how busy the machine was meanwhile. */
+    String loadAverageAtEnd = "";
 
     Report(String command, Suite.Machine machine, Suite.Options options) {
         this.command = command;
@@ -160,6 +162,7 @@ final class Report {
         row(md, "kernel", machine.kernel());
         row(md, "JDK", machine.jdk());
         row(md, "load average at start (1, 5, 15 min)", machine.loadAverage());
+        row(md, "load average at end", loadAverageAtEnd);
         row(md, "Go", machine.go() == null ? "not installed" : machine.go());
         row(md, "gevent", machine.gevent() == null ? "not installed" : machine.gevent());
         md.append('\n');

@@ -155,6 +155,7 @@ public final class Suite {
             }
         }
         report.elapsed = Duration.between(started, Instant.now());
+        report.loadAverageAtEnd = Machine.describe().loadAverage();
         return report;
     }
 
