@@ -17,11 +17,12 @@ import java.lang.invoke.VarHandle;
  * start of the slice that runs it. Stamping every submission would need a clock read and somewhere to keep the
  * stamp; instead:
  * <ul>
- *   <li>Local submissions (on the carrier) are sampled: when no sample is in flight, or every
- *       {@value #SAMPLE_EVERY}th submission while fewer than {@value #IN_FLIGHT} are. A sample is the
+ *   <li>Local submissions (on the carrier) are sampled: every {@value #SAMPLE_EVERY}th submission while fewer
+ *       than {@value #IN_FLIGHT} samples are in flight. A sample is the
  *       submission's position in the FIFO run queue and its time; since the queue is FIFO, the slice whose
  *       dequeue number equals that position is the sampled one. Two plain counters and a compare per task.</li>
- *   <li>External submissions (other threads) are sampled through one slot: a producer that finds it empty
+ *   <li>External submissions (other threads) are sampled through one slot: one producer offer in
+ *       {@value #SAMPLE_EVERY} (a racy counter) that finds it empty
  *       claims it, writes its time and its task, then enqueues; the carrier, as it moves each task from the MPSC
  *       queue to the run queue, compares the task with the slot (one load), and a match becomes an in-flight
  *       sample with the producer's time. So the external time includes the wait in the MPSC queue.</li>
@@ -65,6 +66,9 @@ final class SliceRecorder {
     @SuppressWarnings("unused") // through EXTERNAL_TASK
     private volatile Runnable externalTask;
     private long externalStamp;                 // written before externalTask is released, read after it is acquired
+    /** External offers seen, for sampling one in {@link #SAMPLE_EVERY}; racy on purpose (a lost count only shifts
+     *  which offer is sampled), so producers pay no atomic for it. */
+    private long externalOffers;
     private int binders;                        // guarded by this
     @SuppressWarnings("unused") // through ENABLED
     private volatile boolean enabled;
@@ -83,14 +87,17 @@ final class SliceRecorder {
     /** A task was put on the carrier's run queue by the carrier itself. Carrier only. */
     void enqueuedLocal() {
         long seq = enqueued++;
-        if (enabled() && (inFlight == 0 || (seq & (SAMPLE_EVERY - 1)) == 0 && inFlight < IN_FLIGHT)) {
+        // One submission in SAMPLE_EVERY: a sample costs two clock reads (about 30 ns each on a VM), which on every
+        // submission cost a third of a ping-pong's throughput (MetricsBenchmark).
+        if ((seq & (SAMPLE_EVERY - 1)) == 0 && inFlight < IN_FLIGHT && enabled()) {
             addSample(seq, System.nanoTime());
         }
     }
 
     /** Another thread is about to offer {@code task} to the MPSC queue. Any thread but the carrier. */
     void offeringExternal(Runnable task) {
-        if (enabled() && EXTERNAL_TASK.getOpaque(this) == null && EXTERNAL_TASK.compareAndSet(this, null, CLAIMED)) {
+        if (enabled() && (externalOffers++ & (SAMPLE_EVERY - 1)) == 0
+                && EXTERNAL_TASK.getOpaque(this) == null && EXTERNAL_TASK.compareAndSet(this, null, CLAIMED)) {
             externalStamp = System.nanoTime();
             EXTERNAL_TASK.setRelease(this, task);
         }

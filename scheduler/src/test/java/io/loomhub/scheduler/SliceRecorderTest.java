@@ -33,26 +33,26 @@ class SliceRecorderTest {
     }
 
     @Test
-    void localSubmissionsAreSampledWhileNothingIsInFlightAndNotWhenUnbound() {
+    void oneLocalSubmissionInSixteenIsSampledAndNoneWhenUnbound() {
         SliceRecorder r = new SliceRecorder();
-        r.enqueuedLocal();
+        r.enqueuedLocal();                    // submission 0, unbound
         r.sliceStarting();
         assertEquals(0, r.schedulingLatency.count(), "unbound: no samples");
         r.binderBound(true);
-        for (int i = 0; i < 5; i++) {
+        for (int i = 0; i < 32; i++) {        // submissions 1..32: 16 and 32 are sampled
             r.enqueuedLocal();
             r.sliceStarting();
             r.sliceEnded(100);
         }
-        assertEquals(5, r.schedulingLatency.count());
-        assertEquals(5, r.sliceLength.count());
-        // A deep queue: the first submission and then every 16th are sampled, at most 8 in flight.
+        assertEquals(2, r.schedulingLatency.count());
+        assertEquals(32, r.sliceLength.count());
+        // A deep queue: every 16th submission is sampled, at most 8 in flight.
         for (int i = 0; i < 1000; i++) {
             r.enqueuedLocal();
         }
         for (int i = 0; i < 1000; i++) {
             r.sliceStarting();
         }
-        assertEquals(5 + SliceRecorder.IN_FLIGHT, r.schedulingLatency.count());
+        assertEquals(2 + SliceRecorder.IN_FLIGHT, r.schedulingLatency.count());
     }
 }
