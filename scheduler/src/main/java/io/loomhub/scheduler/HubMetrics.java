@@ -137,12 +137,12 @@ public final class HubMetrics implements MeterBinder, AutoCloseable {
         counter(b, "loomhub.slices", "slices run: one virtual thread running until it parks, yields or ends "
                 + "(carrier callbacks count too)", "slices", x -> x.stats().slices());
         b.add(FunctionCounter.builder("loomhub.submissions", h, x -> x.stats().localSubmissions())
-                .tags(tags).tag("source", "local").baseUnit("tasks")
+                .tags(tags).tag("source", "local")
                 .description("resumes submitted on the carrier itself (no atomics, no wake-up)").register(b.registry));
         b.add(FunctionCounter.builder("loomhub.submissions", h, x -> x.stats().externalSubmissions())
-                .tags(tags).tag("source", "external").baseUnit("tasks")
+                .tags(tags).tag("source", "external")
                 .description("resumes submitted from other threads, through the MPSC queue").register(b.registry));
-        gauge(b, "loomhub.queue.depth", "tasks ready to run (local and external run queues)", "tasks",
+        gauge(b, "loomhub.queue.depth", "tasks ready to run (local and external run queues)", null,
                 x -> x.stats().queueDepth());
 
         histogram(b, "loomhub.slice.duration", "time one slice held the carrier (mounted to unmounted)",
@@ -156,7 +156,7 @@ public final class HubMetrics implements MeterBinder, AutoCloseable {
         counter(b, "loomhub.reactor.polls", "reactor polls, blocking or not", "polls", x -> x.stats().reactorPolls());
         counter(b, "loomhub.reactor.events", "I/O events and reactor tasks processed", "events",
                 x -> x.stats().ioEvents());
-        gauge(b, "loomhub.reactor.events.per.poll", "I/O events per reactor poll over the window", "events",
+        gauge(b, "loomhub.reactor.events.per.poll", "I/O events per reactor poll over the window", null,
                 x -> ratio(reactorWindow.delta(), 0, 1));
         b.add(FunctionCounter.builder("loomhub.carrier.busy", h, x -> x.stats().busyTime().toNanos() / 1e9)
                 .tags(tags).baseUnit("seconds").description("time the carrier spent running slices and callbacks")
@@ -169,11 +169,11 @@ public final class HubMetrics implements MeterBinder, AutoCloseable {
             return d[0] + d[1] == 0 ? 0 : (double) d[0] / (d[0] + d[1]);
         });
 
-        counter(b, "loomhub.timers.armed", "timers armed on the hub (timed parks of hub threads)", "timers",
+        counter(b, "loomhub.timers.armed", "timers armed on the hub (timed parks of hub threads)", null,
                 x -> x.stats().timersArmed());
         counter(b, "loomhub.timers.fired", "timers that fired rather than being cancelled by an earlier wake-up",
-                "timers", x -> x.stats().timersFired());
-        gauge(b, "loomhub.timers.pending", "timers armed and not yet fired or cancelled", "timers",
+                null, x -> x.stats().timersFired());
+        gauge(b, "loomhub.timers.pending", "timers armed and not yet fired or cancelled", null,
                 Hub::pendingTimers);
 
         counter(b, "loomhub.offload.calls", "calls to hub.offload(...) started", "calls",
