@@ -95,7 +95,9 @@ public class HubSocket extends Socket {
     private volatile InetSocketAddress local;
     private volatile boolean handOffAtConnect;
     private volatile boolean detachAtConnect;
-    private final Map<SocketOption<?>, Object> presetOptions = new ConcurrentHashMap<>();
+    /** Options set before connect, applied when the channel exists. Created on first use: most sockets never need
+     *  it, and an idle connection should not carry an empty map. */
+    private volatile Map<SocketOption<?>, Object> presetOptions;
     private volatile InputStream in;
     private volatile OutputStream out;
 
@@ -223,8 +225,11 @@ public class HubSocket extends Socket {
         HubChannel hc = new HubChannel(reactor, ch);
         try {
             ChannelConfig config = ch.config();
-            for (Map.Entry<SocketOption<?>, Object> e : presetOptions.entrySet()) {
-                setChannelOption(config, e.getKey(), e.getValue());
+            Map<SocketOption<?>, Object> presets = presetOptions;
+            if (presets != null) {
+                for (Map.Entry<SocketOption<?>, Object> e : presets.entrySet()) {
+                    setChannelOption(config, e.getKey(), e.getValue());
+                }
             }
             config.setConnectTimeoutMillis(timeout);
         } catch (RuntimeException e) {
@@ -856,7 +861,7 @@ public class HubSocket extends Socket {
         Objects.requireNonNull(value, "value");
         HubChannel hc = conn;
         if (hc == null) {
-            presetOptions.put(name, value);
+            presetOptions().put(name, value);
             return;
         }
         try {
@@ -877,12 +882,26 @@ public class HubSocket extends Socket {
         }
     }
 
+    private Map<SocketOption<?>, Object> presetOptions() {
+        Map<SocketOption<?>, Object> presets = presetOptions;
+        if (presets == null) {
+            synchronized (this) {
+                presets = presetOptions;
+                if (presets == null) {
+                    presetOptions = presets = new ConcurrentHashMap<>();
+                }
+            }
+        }
+        return presets;
+    }
+
     @SuppressWarnings("unchecked")
     private <T> T getSocketOption(SocketOption<T> name, T fallback) throws SocketException {
         checkOpen();
         HubChannel hc = conn;
         if (hc == null) {
-            Object v = presetOptions.get(name);
+            Map<SocketOption<?>, Object> presets = presetOptions;
+            Object v = presets == null ? null : presets.get(name);
             return v != null ? (T) v : fallback;
         }
         Object v = hc.channel().config().getOption(OPTIONS.get(name));
