@@ -1,22 +1,9 @@
 package io.loomhub.benchmarks;
 
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The scheduler entry itself: {@code execute(task)} of {@value #TASKS} plain tasks, submitted either by a virtual
@@ -24,31 +11,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * platform thread (the hub's MPSC queue plus a wake-up). Score: tasks submitted and run per second. For
  * {@code jdk} the executor is the JDK's default scheduler, a {@code ForkJoinPool} with one worker.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {BenchFlags.ADD_OPENS, BenchFlags.NATIVE_ACCESS, BenchFlags.JDK_PARALLELISM_1,
-        BenchFlags.JDK_MAX_POOL_1, BenchFlags.HEAP})
-public class ExecuteBenchmark {
+public class ExecuteBenchmark extends SchedulerBenchmark {
 
     static final int TASKS = 1000;
-
-    @Param({Schedulers.HUB, Schedulers.JDK})
-    public String scheduler;
-
-    private Schedulers schedulers;
-
-    @Setup(Level.Trial)
-    public void open() {
-        schedulers = Schedulers.open(scheduler);
-    }
-
-    @TearDown(Level.Trial)
-    public void close() throws InterruptedException {
-        schedulers.close();
-    }
 
     @Benchmark
     @OperationsPerInvocation(TASKS)

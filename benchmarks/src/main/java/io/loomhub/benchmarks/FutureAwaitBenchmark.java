@@ -11,19 +11,7 @@ import io.netty.util.concurrent.Promise;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * A virtual thread waiting for a Netty future, {@value #AWAITS} times per invocation. {@code hub}:
@@ -32,27 +20,15 @@ import org.openjdk.jmh.annotations.Warmup;
  * scheduler (parallelism 1) and {@code Future.get()} on a promise of a separate one-thread Netty event loop, which is
  * how blocking-style code waits for Netty without the hub. Score: awaits per second.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {BenchFlags.ADD_OPENS, BenchFlags.NATIVE_ACCESS, BenchFlags.JDK_PARALLELISM_1,
-        BenchFlags.JDK_MAX_POOL_1, BenchFlags.HEAP})
-public class FutureAwaitBenchmark {
+public class FutureAwaitBenchmark extends SchedulerBenchmark {
 
     static final int AWAITS = 1000;
 
-    @Param({Schedulers.HUB, Schedulers.JDK})
-    public String scheduler;
-
-    private Schedulers schedulers;
     private EventLoopGroup ownGroup;
     private EventLoop loop;
 
-    @Setup(Level.Trial)
-    public void open() {
-        schedulers = Schedulers.open(scheduler);
+    @Override
+    protected void opened() {
         if (schedulers.hub() != null) {
             loop = NettyReactor.eventLoop(schedulers.hub());
         } else {
@@ -61,9 +37,8 @@ public class FutureAwaitBenchmark {
         }
     }
 
-    @TearDown(Level.Trial)
-    public void close() throws InterruptedException {
-        schedulers.close();
+    @Override
+    protected void closed() {
         if (ownGroup != null) {
             ownGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }

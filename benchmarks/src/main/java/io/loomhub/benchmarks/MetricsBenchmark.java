@@ -57,14 +57,6 @@ public class MetricsBenchmark {
     @Benchmark
     @OperationsPerInvocation(PingPongBenchmark.ROUND_TRIPS)
     public void parkUnpark() throws InterruptedException {
-        PingPongBenchmark.ParkPair pair = new PingPongBenchmark.ParkPair();
-        Thread pong = schedulers.factory().newThread(pair::pong);
-        pair.pong = pong;
-        Thread ping = schedulers.factory().newThread(pair::ping);
-        pair.ping = ping;
-        pong.start();
-        ping.start();
-        ping.join();
-        pong.join();
+        PingPongBenchmark.runParkPair(schedulers);
     }
 }

@@ -1,58 +1,28 @@
 package io.loomhub.benchmarks;
 
 import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Two virtual threads on one scheduler hand a token back and forth: the cost of one switch pair
  * (thread → scheduler → thread, twice). Score: round trips per second. Each invocation starts the pair and does
  * {@value #ROUND_TRIPS} round trips, so the start and join cost is amortised to a few nanoseconds.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {BenchFlags.ADD_OPENS, BenchFlags.NATIVE_ACCESS, BenchFlags.JDK_PARALLELISM_1,
-        BenchFlags.JDK_MAX_POOL_1, BenchFlags.HEAP})
-public class PingPongBenchmark {
+public class PingPongBenchmark extends SchedulerBenchmark {
 
     static final int ROUND_TRIPS = 10_000;
-
-    @Param({Schedulers.HUB, Schedulers.JDK})
-    public String scheduler;
-
-    private Schedulers schedulers;
-
-    @Setup(Level.Trial)
-    public void open() {
-        schedulers = Schedulers.open(scheduler);
-    }
-
-    @TearDown(Level.Trial)
-    public void close() throws InterruptedException {
-        schedulers.close();
-    }
 
     /** The token is a volatile int; the threads wake each other with {@link LockSupport#unpark}. */
     @Benchmark
     @OperationsPerInvocation(ROUND_TRIPS)
     public void parkUnpark() throws InterruptedException {
+        runParkPair(schedulers);
+    }
+
+    /** Starts a {@link ParkPair} on {@code schedulers} and waits until it has done its round trips. */
+    static void runParkPair(Schedulers schedulers) throws InterruptedException {
         ParkPair pair = new ParkPair();
         Thread pong = schedulers.factory().newThread(pair::pong);
         pair.pong = pong;
