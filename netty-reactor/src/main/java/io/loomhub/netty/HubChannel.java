@@ -227,12 +227,17 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
     }
 
     private void park(long deadline) {
+        parkUntil(this, deadline);
+    }
+
+    /** Parks the caller on {@code blocker} until unparked, or until {@code deadline} (a nanoTime; 0 for none). */
+    static void parkUntil(Object blocker, long deadline) {
         if (deadline == 0) {
-            LockSupport.park(this);
+            LockSupport.park(blocker);
         } else {
             long left = deadline - System.nanoTime();
             if (left > 0) {
-                LockSupport.parkNanos(this, left);
+                LockSupport.parkNanos(blocker, left);
             }
         }
     }

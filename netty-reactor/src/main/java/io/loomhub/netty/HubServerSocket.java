@@ -229,14 +229,7 @@ public class HubServerSocket extends ServerSocket {
         int timeout = soTimeout;
         long deadline = timeout > 0 ? System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeout) : 0;
         while (a.call(() -> a.tryAccept(me, got)) == HubChannel.WOULD_BLOCK) {
-            if (deadline == 0) {
-                LockSupport.park(this);
-            } else {
-                long left = deadline - System.nanoTime();
-                if (left > 0) {
-                    LockSupport.parkNanos(this, left);
-                }
-            }
+            HubChannel.parkUntil(this, deadline);
             if (me.isInterrupted()) {
                 a.call(() -> a.stopWaiting(me));
                 close();

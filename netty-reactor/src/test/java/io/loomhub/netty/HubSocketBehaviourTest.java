@@ -210,7 +210,7 @@ class HubSocketBehaviourTest {
         });
         await().atMost(Duration.ofSeconds(5)).until(() -> first.getState() == Thread.State.WAITING);
         ConcurrentSocketUseException e = assertThrows(ConcurrentSocketUseException.class,
-                () -> onHubNamed("second-reader", in::read));
+                () -> NettyTestSupport.onHub(hub, "second-reader", in::read));
         assertTrue(e.getMessage().contains("first-reader"), e.getMessage());
         assertTrue(e.getMessage().contains("second-reader"), e.getMessage());
         assertEquals(first, e.activeThread());
@@ -237,7 +237,7 @@ class HubSocketBehaviourTest {
         });
         await().atMost(Duration.ofSeconds(10)).until(() -> first.getState() == Thread.State.WAITING);
         ConcurrentSocketUseException e = assertThrows(ConcurrentSocketUseException.class,
-                () -> onHubNamed("second-writer", () -> {
+                () -> NettyTestSupport.onHub(hub, "second-writer", () -> {
                     out.write(1);
                     return null;
                 }));
@@ -528,21 +528,5 @@ class HubSocketBehaviourTest {
         Throwable e = got.get(5, TimeUnit.SECONDS);
         assertInstanceOf(IllegalStateException.class, e);
         assertTrue(e.getMessage().contains("would block the hub"), e.getMessage());
-    }
-
-    private <T> T onHubNamed(String name, java.util.concurrent.Callable<T> call) throws Exception {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        hub.ofVirtual().name(name).start(() -> {
-            try {
-                result.complete(call.call());
-            } catch (Throwable e) {
-                result.completeExceptionally(e);
-            }
-        });
-        try {
-            return result.get(30, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw (Exception) e.getCause();
-        }
     }
 }

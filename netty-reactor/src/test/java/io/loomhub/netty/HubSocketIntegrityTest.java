@@ -57,6 +57,34 @@ class HubSocketIntegrityTest {
         }
     }
 
+    /**
+     * Starts a hub thread that accepts one connection (small send buffer), reads the request to its end and, once
+     * {@code go} completes, writes {@code reply} and closes; then sends the client's one-byte request with a FIN and
+     * returns when the hub thread has seen the end of stream.
+     */
+    private Thread replyAfterTheRequestsEnd(HubServerSocket server, Socket client, byte[] reply,
+            CompletableFuture<Void> go) throws Exception {
+        CompletableFuture<Void> eofSeen = new CompletableFuture<>();
+        Thread serverThread = hub.spawn(() -> {
+            try (Socket s = server.accept()) {
+                s.setSendBufferSize(16 * 1024);
+                InputStream in = s.getInputStream();
+                while (in.read() >= 0) {
+                    // the request: one byte
+                }
+                eofSeen.complete(null);
+                go.get(30, TimeUnit.SECONDS);
+                s.getOutputStream().write(reply);
+            } catch (Throwable e) {
+                eofSeen.completeExceptionally(e);
+            }
+        });
+        client.getOutputStream().write('?');
+        client.shutdownOutput();
+        eofSeen.get(30, TimeUnit.SECONDS);
+        return serverThread;
+    }
+
     private static byte[] random(int size, long seed) {
         byte[] b = new byte[size];
         new Random(seed).nextBytes(b);
@@ -73,25 +101,8 @@ class HubSocketIntegrityTest {
              Socket client = new Socket()) {
             client.setReceiveBufferSize(16 * 1024); // small kernel buffers: the reply cannot fit in them
             client.connect(new InetSocketAddress(LOOPBACK, server.getLocalPort()));
-            CompletableFuture<Void> eofSeen = new CompletableFuture<>();
             CompletableFuture<Void> go = new CompletableFuture<>();
-            Thread serverThread = hub.spawn(() -> {
-                try (Socket s = server.accept()) {
-                    s.setSendBufferSize(16 * 1024);
-                    InputStream in = s.getInputStream();
-                    while (in.read() >= 0) {
-                        // the request: one byte
-                    }
-                    eofSeen.complete(null);
-                    go.get(30, TimeUnit.SECONDS);
-                    s.getOutputStream().write(reply);
-                } catch (Throwable e) {
-                    eofSeen.completeExceptionally(e);
-                }
-            });
-            client.getOutputStream().write('?');
-            client.shutdownOutput();
-            eofSeen.get(30, TimeUnit.SECONDS);
+            Thread serverThread = replyAfterTheRequestsEnd(server, client, reply, go);
             letLoopSeePendingEvents(); // the read that found the end of stream has completed and cleared EPOLLIN
             go.complete(null);
             // Read only once the hub thread is parked in write (the kernel buffers are full: Netty wants EPOLLOUT)
@@ -115,25 +126,8 @@ class HubSocketIntegrityTest {
              Socket client = new Socket()) {
             client.setReceiveBufferSize(16 * 1024);
             client.connect(new InetSocketAddress(LOOPBACK, server.getLocalPort()));
-            CompletableFuture<Void> eofSeen = new CompletableFuture<>();
             CompletableFuture<Void> go = new CompletableFuture<>();
-            Thread serverThread = hub.spawn(() -> {
-                try (Socket s = server.accept()) {
-                    s.setSendBufferSize(16 * 1024);
-                    InputStream in = s.getInputStream();
-                    while (in.read() >= 0) {
-                        // the request: one byte
-                    }
-                    eofSeen.complete(null);
-                    go.get(30, TimeUnit.SECONDS);
-                    s.getOutputStream().write(reply);
-                } catch (Throwable e) {
-                    eofSeen.completeExceptionally(e);
-                }
-            });
-            client.getOutputStream().write('?');
-            client.shutdownOutput();
-            eofSeen.get(30, TimeUnit.SECONDS);
+            Thread serverThread = replyAfterTheRequestsEnd(server, client, reply, go);
             letLoopSeePendingEvents();
             go.complete(null);
             assertTrue(serverThread.join(JOIN)); // written and closed before the client reads a byte

@@ -97,7 +97,7 @@ class NettyReactorTest {
         try (Hub hub = Hub.create()) {
             Thread t = hub.spawn(() -> {
                 try {
-                    Thread.sleep(10);
+                    Thread.sleep(10); // arms and fires a hub timer: the hub must go idle after it too
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }

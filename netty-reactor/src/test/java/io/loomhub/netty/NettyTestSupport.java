@@ -30,8 +30,17 @@ final class NettyTestSupport {
 
     /** Runs {@code call} on a new hub thread and returns its result (or throws its exception), bounded in time. */
     static <T> T onHub(Hub hub, Callable<T> call) throws Exception {
+        return onHub(hub::spawn, call);
+    }
+
+    /** As {@link #onHub(Hub, Callable)}, on a hub thread with the given name. */
+    static <T> T onHub(Hub hub, String threadName, Callable<T> call) throws Exception {
+        return onHub(task -> hub.ofVirtual().name(threadName).start(task), call);
+    }
+
+    private static <T> T onHub(java.util.function.Function<Runnable, Thread> start, Callable<T> call) throws Exception {
         CompletableFuture<T> result = new CompletableFuture<>();
-        hub.spawn(() -> {
+        start.apply(() -> {
             try {
                 result.complete(call.call());
             } catch (Throwable e) {

@@ -37,10 +37,9 @@ class ExecutorsTest {
                     if (!HubTestSupport.onCarrier(hub.carrierThread())) {
                         offCarrier.add(Thread.currentThread().toString());
                     }
-                    try {
-                        Thread.sleep(1 + n % 3);
-                    } catch (InterruptedException e) {
-                        throw new AssertionError(e);
+                    // Stay running across a few switches, so the other workers get to start meanwhile.
+                    for (int y = 0; y < 1 + n % 3; y++) {
+                        Thread.yield();
                     }
                     running.decrementAndGet();
                     return null;
@@ -69,7 +68,7 @@ class ExecutorsTest {
                 pool.execute(() -> {
                     bothRunning.countDown();
                     try {
-                        Thread.sleep(60_000);
+                        new CountDownLatch(1).await(); // blocked until shutdownNow interrupts it
                     } catch (InterruptedException e) {
                         interrupted.incrementAndGet();
                     }
@@ -101,7 +100,7 @@ class ExecutorsTest {
             List<Callable<Boolean>> calls = new ArrayList<>();
             for (int i = 0; i < 1000; i++) {
                 calls.add(() -> {
-                    Thread.sleep(1);
+                    Thread.sleep(1); // the blocking call under test: it parks, and resumes on the carrier
                     return HubTestSupport.onCarrier(hub.carrierThread());
                 });
             }
@@ -123,7 +122,7 @@ class ExecutorsTest {
                 while (!Thread.currentThread().isInterrupted()) {
                     ticks.incrementAndGet();
                     try {
-                        Thread.sleep(5);
+                        Thread.sleep(5); // a ticker on hub timers: what must keep running during the offload
                     } catch (InterruptedException e) {
                         return;
                     }

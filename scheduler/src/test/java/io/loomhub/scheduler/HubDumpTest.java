@@ -96,7 +96,7 @@ class HubDumpTest {
             Thread waiter = hub.spawn(() -> waitForLatch(never));
             Thread sleeper = hub.spawn(() -> {
                 try {
-                    Thread.sleep(30_000);
+                    Thread.sleep(30_000); // under test: a sleeper has a timer, so it is no deadlock
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }

@@ -15,7 +15,7 @@ class HubSmokeTest {
             AtomicBoolean onCarrier = new AtomicBoolean();
             Thread t = hub.spawn(() -> {
                 try {
-                    Thread.sleep(20);
+                    Thread.sleep(20); // the behaviour under test: a sleep is a hub timer, woken on the carrier
                 } catch (InterruptedException e) {
                     throw new RuntimeException(e);
                 }
@@ -24,7 +24,6 @@ class HubSmokeTest {
             assertTrue(t.join(Duration.ofSeconds(5)));
             assertTrue(onCarrier.get());
             HubStats s = hub.stats();
-            System.out.println(s);
             assertEquals(1, s.startedThreads());
         }
     }

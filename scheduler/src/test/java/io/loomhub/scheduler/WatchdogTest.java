@@ -57,7 +57,7 @@ class WatchdogTest {
             });
             Thread sleeper = hub.spawn(() -> {
                 try {
-                    Thread.sleep(60_000);
+                    Thread.sleep(60_000); // a sleeping thread (a hub timer armed) is part of the idle hub under test
                 } catch (InterruptedException ignored) {
                     Thread.currentThread().interrupt();
                 }
