@@ -528,13 +528,9 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
             return;
         }
         // Straight from the staging queue, not through takeUnsent(): no copy of the queue on the hot path.
-        boolean active = channel.isActive();
-        ByteBuf buf;
-        while ((buf = unsent.poll()) != null) {
-            writeOrRelease(buf, active);
-        }
+        writeAll(unsent);
         if (staged != null) {
-            writeOrRelease(staged, active);
+            writeOrRelease(staged, channel.isActive());
             staged = null;
         }
         unsentBytes = 0;
@@ -563,13 +559,10 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
     }
 
     private void writeAll(ArrayDeque<ByteBuf> bufs) {
+        boolean active = channel.isActive();
         ByteBuf buf;
         while ((buf = bufs.poll()) != null) {
-            if (channel.isActive()) {
-                channel.write(buf, channel.voidPromise());
-            } else {
-                buf.release();
-            }
+            writeOrRelease(buf, active);
         }
     }
 

@@ -448,14 +448,15 @@ public final class Hub implements Executor, AutoCloseable {
      * threads (see {@link HubScheduler}). Any thread.
      */
     ScheduledFuture<?> scheduleTimer(Runnable task, long delayNanos) {
+        long deadline = System.nanoTime() + Math.max(0, delayNanos);
         if (VirtualThreadAccess.currentCarrierThread() == carrier) {
-            HubTimer timer = new HubTimer(this, task, System.nanoTime() + Math.max(0, delayNanos), timerSequence++);
+            HubTimer timer = new HubTimer(this, task, deadline, timerSequence++);
             timers.add(timer);
             counters[C_TIMERS_ARMED]++;
             return timer;
         }
         // Rare: a timed park armed off the carrier. Hand the timer to the carrier.
-        HubTimer timer = new HubTimer(this, task, System.nanoTime() + Math.max(0, delayNanos), -1);
+        HubTimer timer = new HubTimer(this, task, deadline, -1);
         externalQueue.offer(new ArmTimer(timer));
         wakeCarrierIfSleeping();
         return timer;
