@@ -542,7 +542,7 @@ public final class Hub implements Executor, AutoCloseable {
                     counters[C_IO_EVENTS] += reactor.pollNow();
                 }
                 // Busy time per batch, not per slice: one clock read here instead of one per slice (~32 ns each on
-                // a VM, a sixth of a ping-pong's slice). Exact slice lengths are timed only while metrics are bound.
+                // a VM, an eighth of a ping-pong's slice). Exact slice lengths are timed only while metrics are bound.
                 long after = System.nanoTime();
                 counters[C_BUSY] += after - now;
                 now = after;
