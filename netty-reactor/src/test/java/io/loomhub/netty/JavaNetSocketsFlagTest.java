@@ -89,7 +89,8 @@ class JavaNetSocketsFlagTest {
                         return s.isConnected();
                     }
                 });
-                System.out.println("hub socket count after a hub thread's new Socket: " + HubSocket.stats(hub).opened());
+                System.out.println("hub socket count after a hub thread's new Socket: "
+                        + HubSocket.stats(hub).opened());
             }
         }
     }
