@@ -23,42 +23,20 @@ import java.util.Set;
  * {@link JavaNetSockets}), which takes over the accepted connection. Any thread may accept; threads that are not
  * this hub's wait for the carrier as with {@link HubServerSocket}.
  */
-final class HubServerSocketImpl extends SocketImpl {
+final class HubServerSocketImpl extends HubImpl<HubServerSocket> {
 
-    private final Hub hub;
-    private volatile HubServerSocket server;
     private volatile InetSocketAddress bindAddress;
 
     /** An implementation whose server socket will listen on {@code hub}'s loop. */
     HubServerSocketImpl(Hub hub) {
-        this.hub = hub;
-    }
-
-    private HubServerSocket open() throws SocketException {
-        HubServerSocket s = server;
-        if (s == null) {
-            throw new SocketException("Socket not created");
-        }
-        return s;
+        super(hub);
     }
 
     @Override
-    protected void create(boolean stream) throws IOException {
-        if (!stream) {
-            throw new SocketException("hub server sockets are stream (TCP) sockets only");
-        }
-        if (server != null) {
-            return;
-        }
-        HubServerSocket s;
-        try {
-            s = new HubServerSocket(hub);
-        } catch (IllegalStateException e) {
-            throw new SocketException("cannot create a server socket on hub '" + hub.name() + "': "
-                    + e.getMessage(), e);
-        }
+    HubServerSocket newDelegate() throws IOException {
+        HubServerSocket s = new HubServerSocket(hub);
         s.acceptDetached(); // a java.net socket outlives the thread that accepted it
-        server = s;
+        return s;
     }
 
     /** Records the address; {@link #listen} binds to it. */
@@ -105,46 +83,32 @@ final class HubServerSocketImpl extends SocketImpl {
     }
 
     @Override
-    protected void connect(String host, int port) throws IOException {
-        throw new SocketException("a server socket does not connect");
-    }
-
-    @Override
-    protected void connect(InetAddress address, int port) throws IOException {
-        throw new SocketException("a server socket does not connect");
-    }
-
-    @Override
     protected void connect(SocketAddress address, int timeout) throws IOException {
         throw new SocketException("a server socket does not connect");
     }
 
     @Override
     protected InputStream getInputStream() throws IOException {
-        throw new SocketException("a server socket has no streams");
+        throw noStreams();
     }
 
     @Override
     protected OutputStream getOutputStream() throws IOException {
-        throw new SocketException("a server socket has no streams");
+        throw noStreams();
     }
 
     @Override
     protected int available() throws IOException {
-        throw new SocketException("a server socket has no streams");
-    }
-
-    @Override
-    protected void close() throws IOException {
-        HubServerSocket s = server;
-        if (s != null) {
-            s.close();
-        }
+        throw noStreams();
     }
 
     @Override
     protected void sendUrgentData(int data) throws IOException {
-        throw new SocketException("a server socket has no streams");
+        throw noStreams();
+    }
+
+    private static SocketException noStreams() {
+        return new SocketException("a server socket has no streams");
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -155,15 +119,10 @@ final class HubServerSocketImpl extends SocketImpl {
     public void setOption(int optID, Object value) throws SocketException {
         HubServerSocket s = open();
         switch (optID) {
-            case SO_TIMEOUT -> s.setSoTimeout(HubSocketImpl.intValue(value, "SO_TIMEOUT"));
-            case SO_REUSEADDR -> {
-                if (!(value instanceof Boolean on)) {
-                    throw new SocketException("Bad value for SO_REUSEADDR");
-                }
-                s.setReuseAddress(on);
-            }
+            case SO_TIMEOUT -> s.setSoTimeout(intValue(value, "SO_TIMEOUT"));
+            case SO_REUSEADDR -> s.setReuseAddress(booleanValue(value, "SO_REUSEADDR"));
             case SO_RCVBUF -> {
-                int size = HubSocketImpl.intValue(value, "SO_RCVBUF");
+                int size = intValue(value, "SO_RCVBUF");
                 if (size <= 0) {
                     throw new SocketException("SO_RCVBUF <= 0");
                 }
@@ -203,14 +162,8 @@ final class HubServerSocketImpl extends SocketImpl {
 
     @Override
     protected Set<SocketOption<?>> supportedOptions() {
-        HubServerSocket s = server;
+        HubServerSocket s = delegate();
         return s != null ? s.supportedOptions() : Set.of(StandardSocketOptions.SO_REUSEADDR,
                 StandardSocketOptions.SO_RCVBUF);
-    }
-
-    @Override
-    public String toString() {
-        HubServerSocket s = server;
-        return s != null ? s.toString() : "HubServerSocketImpl[uncreated,hub=" + hub.name() + "]";
     }
 }

@@ -17,19 +17,14 @@ import java.util.Set;
 
 /**
  * The implementation behind a patched {@link java.net.Socket} (see {@link JavaNetSockets}): an adapter from the
- * {@link SocketImpl} interface to a {@link HubSocket}, which does the work. {@code java.net.Socket} keeps its own
- * state (closed, connected, shut down) and checks it before it calls in here; the {@code HubSocket} underneath
- * keeps the connection's, and answers every thread as {@code HubSocket} documents (this hub's threads inline,
- * others through the carrier).
+ * {@link SocketImpl} interface to a {@link HubSocket}, which does the work (see {@link HubImpl}).
  *
  * <p>The hub socket is created unconnected by {@link #create}, and replaced by the accepted one when a patched
  * server socket accepts into this implementation. It is detached (no thread owns it), because a {@code java.net}
  * socket outlives the thread that opened it.
  */
-final class HubSocketImpl extends SocketImpl {
+final class HubSocketImpl extends HubImpl<HubSocket> {
 
-    private final Hub hub;
-    private volatile HubSocket socket;
     private volatile InputStream in;
     private volatile OutputStream out;
 
@@ -38,45 +33,17 @@ final class HubSocketImpl extends SocketImpl {
      * receive a connection a hub server socket accepts (the accepting thread is not a hub thread).
      */
     HubSocketImpl(Hub hub) {
-        this.hub = hub;
-    }
-
-    /** The hub socket underneath, once created or accepted; null before. For tests and the server side. */
-    HubSocket socket() {
-        return socket;
-    }
-
-    private HubSocket open() throws SocketException {
-        HubSocket s = socket;
-        if (s == null) {
-            throw new SocketException("Socket not created");
-        }
-        return s;
+        super(hub);
     }
 
     @Override
-    protected void create(boolean stream) throws IOException {
-        if (!stream) {
-            throw new SocketException("hub sockets are stream (TCP) sockets only");
-        }
-        if (socket != null) {
-            return;
-        }
-        if (hub == null) {
-            throw new SocketException("only a hub server socket can fill this socket: it was made off any hub");
-        }
-        HubSocket s;
-        try {
-            s = new HubSocket(hub);
-        } catch (IllegalStateException e) {
-            throw new SocketException("cannot create a socket on hub '" + hub.name() + "': " + e.getMessage(), e);
-        }
-        socket = s.detach(); // unconnected: only records the rule, applied when it connects
+    HubSocket newDelegate() throws IOException {
+        return new HubSocket(hub).detach(); // unconnected: only records the rule, applied when it connects
     }
 
     /** Takes over an accepted connection. Runs in the accepting thread, before the socket is published. */
     void attach(HubSocket accepted) {
-        socket = accepted;
+        setDelegate(accepted);
         in = null;
         out = null;
         publishAddresses(accepted);
@@ -92,17 +59,6 @@ final class HubSocketImpl extends SocketImpl {
     // ------------------------------------------------------------------------------------------------
     // Connecting
     // ------------------------------------------------------------------------------------------------
-
-    @Override
-    protected void connect(String host, int port) throws IOException {
-        connect(host != null ? new InetSocketAddress(host, port)
-                : new InetSocketAddress(InetAddress.getByName(null), port), 0);
-    }
-
-    @Override
-    protected void connect(InetAddress address, int port) throws IOException {
-        connect(new InetSocketAddress(address, port), 0);
-    }
 
     @Override
     protected void connect(SocketAddress address, int timeout) throws IOException {
@@ -154,14 +110,6 @@ final class HubSocketImpl extends SocketImpl {
     @Override
     protected int available() throws IOException {
         return open().getInputStream().available();
-    }
-
-    @Override
-    protected void close() throws IOException {
-        HubSocket s = socket;
-        if (s != null) {
-            s.close();
-        }
     }
 
     @Override
@@ -331,7 +279,7 @@ final class HubSocketImpl extends SocketImpl {
 
     @Override
     protected Set<SocketOption<?>> supportedOptions() {
-        HubSocket s = socket;
+        HubSocket s = delegate();
         return s != null ? s.supportedOptions() : Set.of();
     }
 
@@ -346,25 +294,5 @@ final class HubSocketImpl extends SocketImpl {
             case SocketOptions.IP_TOS -> StandardSocketOptions.IP_TOS;
             default -> throw new SocketException("Unknown option " + optID);
         };
-    }
-
-    static int intValue(Object value, String name) throws SocketException {
-        if (!(value instanceof Integer i)) {
-            throw new SocketException("Bad value for " + name);
-        }
-        return i;
-    }
-
-    private static boolean booleanValue(Object value, String name) throws SocketException {
-        if (!(value instanceof Boolean b)) {
-            throw new SocketException("Bad value for " + name);
-        }
-        return b;
-    }
-
-    @Override
-    public String toString() {
-        HubSocket s = socket;
-        return s != null ? s.toString() : "HubSocketImpl[uncreated,hub=" + (hub != null ? hub.name() : "none") + "]";
     }
 }

@@ -3,6 +3,7 @@ package io.loomhub.netty;
 import static io.loomhub.netty.NettyTestSupport.JOIN;
 import static io.loomhub.netty.NettyTestSupport.onCarrier;
 import static io.loomhub.netty.NettyTestSupport.onHub;
+import static io.loomhub.netty.NettyTestSupport.parkedIn;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -11,6 +12,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.loomhub.netty.NettyTestSupport.Ending;
+import io.loomhub.netty.NettyTestSupport.Parked;
 import io.loomhub.scheduler.Hub;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -280,18 +283,9 @@ class JavaNetPatchedTest {
     @Test
     void closeFromAnotherThreadWakesAParkedReader() throws Exception {
         Socket[] pair = connectedPair();
-        CompletableFuture<Throwable> failure = new CompletableFuture<>();
-        Thread reader = hub.spawn(() -> {
-            try {
-                pair[0].getInputStream().read();
-                failure.complete(null);
-            } catch (Throwable e) {
-                failure.complete(e);
-            }
-        });
-        await().atMost(Duration.ofSeconds(10)).until(() -> reader.getState() == Thread.State.WAITING);
+        Parked reader = parkedIn(hub, () -> pair[0].getInputStream().read());
         pair[0].close(); // from this platform thread
-        SocketException e = assertInstanceOf(SocketException.class, failure.get(10, TimeUnit.SECONDS));
+        SocketException e = assertInstanceOf(SocketException.class, reader.awaitEnding().error());
         assertTrue(e.getMessage().contains("closed"), e.getMessage());
         assertTrue(pair[0].isClosed());
         pair[1].close();
@@ -300,22 +294,12 @@ class JavaNetPatchedTest {
     @Test
     void interruptedReaderClosesTheSocketAsJdkSocketsDo() throws Exception {
         Socket[] pair = connectedPair();
-        CompletableFuture<Throwable> failure = new CompletableFuture<>();
-        AtomicBoolean stillInterrupted = new AtomicBoolean();
-        Thread reader = hub.spawn(() -> {
-            try {
-                pair[0].getInputStream().read();
-                failure.complete(null);
-            } catch (Throwable e) {
-                stillInterrupted.set(Thread.currentThread().isInterrupted());
-                failure.complete(e);
-            }
-        });
-        await().atMost(Duration.ofSeconds(10)).until(() -> reader.getState() == Thread.State.WAITING);
-        reader.interrupt();
-        SocketException e = assertInstanceOf(SocketException.class, failure.get(10, TimeUnit.SECONDS));
+        Parked reader = parkedIn(hub, () -> pair[0].getInputStream().read());
+        reader.thread().interrupt();
+        Ending ending = reader.awaitEnding();
+        SocketException e = assertInstanceOf(SocketException.class, ending.error());
         assertEquals("Closed by interrupt", e.getMessage());
-        assertTrue(stillInterrupted.get());
+        assertTrue(ending.interrupted());
         assertTrue(pair[0].isClosed(), "java.net.Socket itself is closed, as after a JDK socket's interrupt");
         pair[1].close();
     }
@@ -436,18 +420,10 @@ class JavaNetPatchedTest {
             return null;
         });
         server.setSoTimeout(0);
-        CompletableFuture<Throwable> failure = new CompletableFuture<>();
-        Thread acceptor = hub.spawn(() -> {
-            try {
-                server.accept();
-                failure.complete(null);
-            } catch (Throwable e) {
-                failure.complete(e);
-            }
-        });
-        await().atMost(Duration.ofSeconds(10)).until(() -> acceptor.getState() == Thread.State.WAITING);
+        Parked acceptor = parkedIn(hub, server::accept);
         server.close();
-        assertInstanceOf(SocketException.class, failure.get(10, TimeUnit.SECONDS));
+        assertInstanceOf(SocketException.class, acceptor.awaitEnding().error());
+        assertTrue(server.isClosed());
     }
 
     @Test
