@@ -33,9 +33,10 @@ import java.net.SocketImplFactory;
  * {@code close()} behave as {@link HubSocket} documents. It connects directly (no SOCKS or HTTP proxy from
  * {@code socksProxyHost} or the {@link java.net.ProxySelector}), is owned by no thread (unlike a {@code HubSocket},
  * the thread that opens it may end while others use it, as with any {@code java.net} socket), and closes when its
- * hub closes. A server socket created on a hub thread accepts patched sockets, whichever thread accepts. NIO
- * ({@code SocketChannel}), {@code DatagramSocket} and sockets made by a {@code SocketFactory} that does not go
- * through these constructors are not patched.
+ * hub closes. A server socket created on a hub thread accepts patched sockets, whichever thread accepts. The JDK's
+ * TLS sockets ({@code SSLSocket}, {@code SSLServerSocket}) are {@code Socket} subclasses, so those created on a hub
+ * thread run over a patched socket too. NIO ({@code SocketChannel}), {@code DatagramSocket} and sockets that do
+ * not get their implementation from these factories (a {@code Socket} subclass passing its own) are not patched.
  */
 public final class JavaNetSockets {
 

@@ -30,6 +30,10 @@ import java.net.SocketException;
 import java.net.SocketImpl;
 import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,11 +44,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.CRC32;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Plain {@code java.net.Socket} and {@code ServerSocket} after {@link JavaNetSockets#patch()}: hub sockets on hub
@@ -442,6 +450,47 @@ class JavaNetPatchedTest {
         });
         await().atMost(Duration.ofSeconds(10)).until(() -> HubSocket.stats(hub).open() == 0);
         await().atMost(Duration.ofSeconds(10)).until(() -> NettyTestSupport.openDescriptors() <= baseline);
+    }
+
+    /** A TLS context whose key and trust are one throwaway self-signed certificate, made with the JDK's keytool. */
+    private static SSLContext selfSignedTls(Path dir) throws Exception {
+        Path store = dir.resolve("tls.p12");
+        char[] password = "changeit".toCharArray();
+        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair", "-keyalg", "EC", "-alias", "test", "-dname", "CN=localhost", "-validity", "1",
+                "-storetype", "PKCS12", "-keystore", store.toString(), "-storepass", "changeit")
+                .redirectErrorStream(true).start();
+        String out = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(keytool.waitFor(60, TimeUnit.SECONDS) && keytool.exitValue() == 0, "keytool failed: " + out);
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(store)) {
+            ks.load(in, password);
+        }
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, password);
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(ks);
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        return tls;
+    }
+
+    @Test
+    void tlsSocketsMadeOnTheHubRunOverPatchedSockets(@TempDir Path dir) throws Exception {
+        SSLContext tls = selfSignedTls(dir);
+        long opened = HubSocket.stats(hub).opened();
+        onHub(hub, () -> {
+            try (ServerSocket server = tls.getServerSocketFactory().createServerSocket(0, 10, LOOPBACK)) {
+                assertInstanceOf(HubServerSocketImpl.class, implOf(server));
+                serveEcho(server, Thread.ofVirtual());
+                try (Socket s = tls.getSocketFactory().createSocket(LOOPBACK, server.getLocalPort())) {
+                    assertInstanceOf(HubSocketImpl.class, implOf(s));
+                    echoRoundTrip(s, 64 * 1024, 3);
+                }
+            }
+            return null;
+        });
+        assertEquals(2, HubSocket.stats(hub).opened() - opened, "the TLS client and the accepted side");
     }
 
     @Test
