@@ -59,6 +59,7 @@ public final class JavaNetSockets {
      * @throws IllegalStateException         if someone else already set a {@code java.net} socket implementation
      *                                       factory; nothing is changed
      */
+    @SuppressWarnings("deprecation") // the two factory setters: deprecated since JDK 17, not for removal
     public static void patch() {
         if (patched) {
             return;
