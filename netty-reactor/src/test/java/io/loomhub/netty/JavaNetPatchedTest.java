@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.loomhub.netty.NettyTestSupport.Ending;
 import io.loomhub.netty.NettyTestSupport.Parked;
 import io.loomhub.scheduler.Hub;
+import io.loomhub.scheduler.ReactorFactory;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -491,6 +492,27 @@ class JavaNetPatchedTest {
             return null;
         });
         assertEquals(2, HubSocket.stats(hub).opened() - opened, "the TLS client and the accepted side");
+    }
+
+    @Test
+    void theBareCarrierAndAHubWithoutTheNettyReactorKeepJdkSockets() throws Exception {
+        CompletableFuture<String> onCarrier = new CompletableFuture<>();
+        hub.execute(() -> { // a carrier callback, outside any virtual thread: a JDK socket would block the hub
+            try (Socket s = new Socket()) {
+                onCarrier.complete(implOf(s).getClass().getName());
+            } catch (Throwable e) {
+                onCarrier.completeExceptionally(e);
+            }
+        });
+        assertEquals("java.net.SocksSocketImpl", onCarrier.get(10, TimeUnit.SECONDS));
+        try (Hub parking = Hub.builder().name("no-netty").reactor(ReactorFactory.parking()).build()) {
+            String impl = onHub(parking, () -> {
+                try (Socket s = new Socket()) {
+                    return implOf(s).getClass().getName();
+                }
+            });
+            assertEquals("java.net.SocksSocketImpl", impl, "no Netty loop to serve it: the JDK's own");
+        }
     }
 
     @Test
