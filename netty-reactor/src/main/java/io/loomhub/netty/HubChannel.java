@@ -513,7 +513,13 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
     private void queueFlush() {
         if (!flushQueued) {
             flushQueued = true;
-            onLoop(flushTask);
+            if (loop.inEventLoop() || hub.inHub()) {
+                // On the carrier: flush as soon as the writer's slice ends, before the next thread runs, as an
+                // event loop writes its reply right after reading the request (not after the whole batch).
+                reactor.runAfterSlice(flushTask);
+            } else {
+                hub.execute(flushTask);
+            }
         }
     }
 
