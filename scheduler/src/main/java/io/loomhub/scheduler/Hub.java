@@ -149,6 +149,8 @@ public final class Hub implements Executor, AutoCloseable {
     private final AtomicLong startedThreads = new AtomicLong();
     private final AtomicInteger cancelledTimers = new AtomicInteger();
     private final ConcurrentHashMap<Thread, ThreadRecord> live = new ConcurrentHashMap<>();
+    /** Callbacks that finish the running slice's work ({@link Host#runNext}); carrier only. */
+    private final ArrayDeque<Runnable> afterSlice = new ArrayDeque<>();
     private final AtomicLong blockedDetections = new AtomicLong();
     private final AtomicLong pinnedParks = new AtomicLong();
     /** Histograms for {@link HubMetrics}; carrier-owned, recording only while a binder is bound. */
@@ -516,7 +518,7 @@ public final class Hub implements Executor, AutoCloseable {
                     now = System.nanoTime();
                     runDueTimers(now);
                 }
-                if (localQueue.isEmpty()) {
+                if (localQueue.isEmpty() && afterSlice.isEmpty()) {
                     if (state != OPEN && tryTerminate()) {
                         return;
                     }
@@ -546,12 +548,16 @@ public final class Hub implements Executor, AutoCloseable {
 
     /** Runs up to {@link #EVENT_INTERVAL} slices; returns the time after the last one. Carrier only. */
     private long runBatch(long now) {
+        runAfterSlice(); // queued by reactor callbacks since the last slice
         for (int i = 1; i <= EVENT_INTERVAL; i++) {
             Runnable task = localQueue.pollFirst();
             if (task == null) {
                 break;
             }
             now = runSlice(task, now);
+            if (!afterSlice.isEmpty()) {
+                runAfterSlice();
+            }
             if (i % EXTERNAL_QUEUE_INTERVAL == 0) {
                 drainExternal();
             }
@@ -592,6 +598,18 @@ public final class Hub implements Executor, AutoCloseable {
             }
         }
         return end;
+    }
+
+    /** Runs what {@link Host#runNext} queued: the end of the slice that queued it. Carrier only. */
+    private void runAfterSlice() {
+        Runnable task;
+        while ((task = afterSlice.pollFirst()) != null) {
+            try {
+                task.run();
+            } catch (Throwable e) {
+                LOG.warn("hub '{}': a callback failed: {}", name, task, e);
+            }
+        }
     }
 
     private void threadEnded(Thread vthread) {
@@ -677,7 +695,7 @@ public final class Hub implements Executor, AutoCloseable {
 
     /** Ends the loop if the hub is closing and nothing is left to run. Carrier only. */
     private boolean tryTerminate() {
-        if (liveThreads.get() != 0 || !externalQueue.isEmpty() || !localQueue.isEmpty()) {
+        if (liveThreads.get() != 0 || !externalQueue.isEmpty() || !localQueue.isEmpty() || !afterSlice.isEmpty()) {
             return false;
         }
         STATE.setVolatile(this, TERMINATED);
@@ -687,6 +705,7 @@ public final class Hub implements Executor, AutoCloseable {
             Runnable task;
             while ((task = localQueue.pollFirst()) != null) {
                 runSlice(task, System.nanoTime());
+                runAfterSlice();
             }
         } while (!externalQueue.isEmpty()); // an offer in flight is linked within a few instructions
 
@@ -1019,7 +1038,16 @@ public final class Hub implements Executor, AutoCloseable {
 
         @Override
         public boolean hasReadyWork() {
-            return !localQueue.isEmpty() || !externalQueue.isEmpty();
+            return !localQueue.isEmpty() || !afterSlice.isEmpty() || !externalQueue.isEmpty();
+        }
+
+        @Override
+        public void runNext(Runnable task) {
+            Objects.requireNonNull(task, "task");
+            if (Thread.currentThread() != carrier && VirtualThreadAccess.currentCarrierThread() != carrier) {
+                throw new IllegalStateException("runNext is for the carrier of hub '" + name + "' only");
+            }
+            afterSlice.addLast(task);
         }
     }
 
