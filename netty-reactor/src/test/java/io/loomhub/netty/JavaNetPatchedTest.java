@@ -353,6 +353,37 @@ class JavaNetPatchedTest {
     }
 
     @Test
+    void connectTimeoutThrowsSocketTimeoutExceptionAndClosesTheSocket() throws Exception {
+        // Made on this platform thread, so a JDK listener; it never accepts, so once its backlog of one is full the
+        // kernel drops further SYNs and a connect waits for its timeout.
+        try (ServerSocket full = new ServerSocket(0, 1, LOOPBACK)) {
+            InetSocketAddress address = new InetSocketAddress(LOOPBACK, full.getLocalPort());
+            List<Socket> connected = new ArrayList<>();
+            try {
+                SocketTimeoutException timedOut = onHub(hub, () -> {
+                    for (int i = 0; i < 20; i++) {
+                        Socket s = new Socket();
+                        try {
+                            s.connect(address, 200);
+                            connected.add(s);
+                        } catch (SocketTimeoutException e) {
+                            assertTrue(s.isClosed());
+                            return e;
+                        }
+                    }
+                    return null;
+                });
+                assertTrue(timedOut != null && timedOut.getMessage().contains("Connect timed out"),
+                        "no patched connect timed out against a full accept queue: " + timedOut);
+            } finally {
+                for (Socket s : connected) {
+                    s.close();
+                }
+            }
+        }
+    }
+
+    @Test
     void socketOptionsReachTheConnection() throws Exception {
         Socket[] pair = connectedPair();
         Socket s = pair[0];
