@@ -249,6 +249,9 @@ final class Report {
                 echoRatio("hub-netty", "go", few, LoadGenerator.Result::throughput), 1.0, true);
         ratioTarget(md, "java.net on the hub ≥ the same code on JDK default p=1 (" + few + " conns)",
                 echoRatio("hub-jdk", "jdk", few, LoadGenerator.Result::throughput), 1.0, true);
+        ratioTarget(md, "java.net on the hub, patched (JavaNetSockets.patch()), ≥ the same code on JDK default p=1 ("
+                + few + " conns)", echoRatio("hub-jdk-patched", "jdk", few, LoadGenerator.Result::throughput), 1.0,
+                true);
         JmhSuite.Row hub = jmhRow("PingPongBenchmark.parkUnpark", Schedulers.HUB);
         JmhSuite.Row jdk = jmhRow("PingPongBenchmark.parkUnpark", Schedulers.JDK);
         if (hub != null && jdk != null) {

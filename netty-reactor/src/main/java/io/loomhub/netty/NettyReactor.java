@@ -198,6 +198,11 @@ public final class NettyReactor implements Reactor {
         return r;
     }
 
+    /** The Netty reactor of a hub, or null if it runs none (or has terminated). Any thread; never blocks. */
+    static NettyReactor find(Hub hub) {
+        return BY_HUB.get(hub);
+    }
+
     /** The hub that drives this reactor. */
     Hub hub() {
         return hub;
@@ -327,6 +332,7 @@ public final class NettyReactor implements Reactor {
     private record Factory(Transport transport, int priority) implements ReactorFactory {
         @Override
         public Reactor create(Host host) {
+            JavaNetSockets.patchIfRequested(); // -Dloomhub.patchJavaNet=true: an unmodified program, patched
             NettyReactor reactor = new NettyReactor(host, transport);
             for (HubMetric m : reactor.sockets.metrics()) {
                 host.hub().addMetric(m);
