@@ -9,6 +9,8 @@ final class BenchFlags {
 
     /** The hub reaches the JDK's package-private virtual-thread builder. */
     static final String ADD_OPENS = "--add-opens=java.base/java.lang=ALL-UNNAMED";
+    /** JavaNetSockets.patch() reaches the JDK's own socket implementation for threads off the hub. */
+    static final String ADD_OPENS_NET = "--add-opens=java.base/java.net=ALL-UNNAMED";
     /** Netty's native epoll transport. */
     static final String NATIVE_ACCESS = "--enable-native-access=ALL-UNNAMED";
     /** One carrier for the JDK's default scheduler, so it meets the hub core for core. */

@@ -38,6 +38,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <ul>
  *   <li>{@code netty}: raw asynchronous Netty, one epoll event loop for accept and I/O (the reference);</li>
  *   <li>{@code hub-jdk}: a loomhub hub, {@code java.net.Socket} (parks through the JDK's poller);</li>
+ *   <li>{@code hub-jdk-patched} (in {@link EchoServerExtensions}): {@code hub-jdk} with {@code java.net} patched by
+ *       {@code JavaNetSockets.patch()}, so the same sockets run on the hub's Netty loop;</li>
  *   <li>{@code jdk}: the JDK's default scheduler, {@code java.net.Socket} (run it with parallelism 1).</li>
  * </ul>
  */
@@ -166,10 +168,32 @@ public final class EchoServer {
 
     // ---- blocking style: one virtual thread per connection ----
 
-    /** Accepts on a virtual thread of {@code threads}, and serves each connection on a new one. */
+    /**
+     * Opens the server socket and accepts on a virtual thread of {@code threads}, and serves each connection on a
+     * new one. The server socket is created on that thread, as a program running on a hub would: with
+     * {@code java.net} patched ({@code hub-jdk-patched}) that is what makes it, and what it accepts, hub sockets.
+     */
     static int startBlocking(int port, ThreadFactory threads) throws IOException {
-        ServerSocket server = new ServerSocket(port, BACKLOG, InetAddress.getLoopbackAddress());
-        return startBlocking(server, threads);
+        java.util.concurrent.CompletableFuture<ServerSocket> opened = new java.util.concurrent.CompletableFuture<>();
+        threads.newThread(() -> {
+            ServerSocket server;
+            try {
+                server = new ServerSocket(port, BACKLOG, InetAddress.getLoopbackAddress());
+            } catch (IOException | RuntimeException e) {
+                opened.completeExceptionally(e);
+                return;
+            }
+            opened.complete(server);
+            acceptLoop(server, threads);
+        }).start();
+        try {
+            return opened.join().getLocalPort();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw e;
+        }
     }
 
     /** Runs the accept loop for an already bound server socket (the hub-socket kind passes its own). */

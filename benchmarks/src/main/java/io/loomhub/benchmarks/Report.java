@@ -188,8 +188,12 @@ final class Report {
                 Also per request: the server's context switches (all its threads, `/proc/PID/task/*/status`), its CPU \
                 by thread, and its system calls by kind (`perf stat -e syscalls:sys_enter_*`, where perf works).
                 - **Scale.** Idle connections, each held open by the server (for blocking servers: one parked thread \
-                per connection blocked in `read`). Heap is the JVM heap used after `System.gc()`, before and after; \
-                RSS is `VmRSS` from `/proc/PID/status`. Per connection = difference / connections.
+                per connection blocked in `read`, holding its %d-byte buffer). Each server first serves 100 \
+                connections for the echo warm-up time, so its read path is compiled as in service (a parked virtual \
+                thread's stack copy is about twice as large while its frames are still interpreted). Heap is the \
+                JVM heap used after `System.gc()`, before and after; RSS is `VmRSS` from `/proc/PID/status`. Per \
+                connection = difference / connections; the table under it lists the classes that grew by at least \
+                16 B per connection.
                 - **Sleep probe.** One virtual thread sleeps 1 ms %d times in a fresh JVM; context switches of all \
                 the JVM's threads (`/proc/PID/task/*/status`) and process CPU time over the loop, per wake-up.
 
@@ -198,7 +202,7 @@ final class Report {
                         : "%d warm-up and %d measured iterations of 1 s.".formatted(options.jmhMode.warmups,
                                 options.jmhMode.iterations),
                 LoadGenerator.REQUEST_BYTES, options.warmupSeconds, options.measureSeconds, options.rounds,
-                EchoServer.BUFFER_BYTES, options.sleepProbeSleeps));
+                EchoServer.BUFFER_BYTES, EchoServer.BUFFER_BYTES, options.sleepProbeSleeps));
 
         md.append("Servers:\n\n");
         for (ServerProcess.Spec s : servers.values()) {
@@ -245,6 +249,9 @@ final class Report {
                 echoRatio("hub-netty", "go", few, LoadGenerator.Result::throughput), 1.0, true);
         ratioTarget(md, "java.net on the hub ≥ the same code on JDK default p=1 (" + few + " conns)",
                 echoRatio("hub-jdk", "jdk", few, LoadGenerator.Result::throughput), 1.0, true);
+        ratioTarget(md, "java.net on the hub, patched (JavaNetSockets.patch()), ≥ the same code on JDK default p=1 ("
+                + few + " conns)", echoRatio("hub-jdk-patched", "jdk", few, LoadGenerator.Result::throughput), 1.0,
+                true);
         JmhSuite.Row hub = jmhRow("PingPongBenchmark.parkUnpark", Schedulers.HUB);
         JmhSuite.Row jdk = jmhRow("PingPongBenchmark.parkUnpark", Schedulers.JDK);
         if (hub != null && jdk != null) {

@@ -43,6 +43,8 @@ final class Servers {
         specs.add(jvm(o, "hub-netty", "loomhub: a hub thread per connection, blocking loop over HubSocket", List.of()));
         specs.add(jvm(o, "hub-jdk", "loomhub: a hub thread per connection, blocking loop over java.net.Socket",
                 List.of()));
+        specs.add(jvm(o, "hub-jdk-patched", "loomhub: the hub-jdk code, java.net patched (JavaNetSockets.patch()): "
+                + "its sockets run on the hub's Netty loop", List.of(BenchFlags.ADD_OPENS_NET)));
         specs.add(jvm(o, "jdk", "JDK default scheduler, parallelism 1: the same blocking loop over java.net.Socket",
                 List.of(BenchFlags.JDK_PARALLELISM_1, BenchFlags.JDK_MAX_POOL_1)));
         specs.add(new ServerProcess.Spec("go", "Go, GOMAXPROCS=1: a goroutine per connection (echo.go)",

@@ -22,7 +22,7 @@ class SuiteSmokeTest {
     void harnessMeasuresEveryJvmServerAndWritesTheReportWithPlots(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("benchmarks.md");
         Suite.Options o = Suite.Options.parse(new String[] {
-            "--no-jmh", "--no-pin", "--servers", "netty,hub-netty,hub-jdk,jdk", "--rounds", "1", "--warmup", "1",
+            "--no-jmh", "--no-pin", "--servers", "netty,hub-netty,hub-jdk,hub-jdk-patched,jdk", "--rounds", "1", "--warmup", "1",
             "--measure", "0.5", "--connections", "10,50", "--scale", "50", "--sleep-probe", "20",
             "--out", out.toString(), "--log-dir", dir.resolve("logs").toString(), "--command", "SuiteSmokeTest"});
         Report report = assertTimeoutPreemptively(Duration.ofSeconds(120), () -> Suite.run(o));
@@ -32,7 +32,7 @@ class SuiteSmokeTest {
         // does not judge (a loaded CI machine can stall a half-second window); that the harness measures at all is
         // checked on the total.
         double total = 0;
-        for (String server : List.of("netty", "hub-netty", "hub-jdk", "jdk")) {
+        for (String server : List.of("netty", "hub-netty", "hub-jdk", "hub-jdk-patched", "jdk")) {
             for (int conns : List.of(10, 50)) {
                 Report.Spread tput = report.echoSpread(server, conns, LoadGenerator.Result::throughput);
                 assertEquals(1, tput.n(), server + " at " + conns + " connections: notes " + report.notes);
@@ -41,7 +41,7 @@ class SuiteSmokeTest {
             }
         }
         assertTrue(total > 0, "no server completed a request: notes " + report.notes);
-        assertEquals(4, report.scale.size(), "scale rows; notes: " + report.notes);
+        assertEquals(5, report.scale.size(), "scale rows; notes: " + report.notes);
         assertEquals(2, report.sleepProbe.size(), "sleep probes; notes: " + report.notes);
 
         String md = Files.readString(out);

@@ -75,6 +75,8 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
     static final int READ_PAUSE_BYTES = 128 * 1024;
     /** How long a closed socket keeps flushing what its user wrote before it closes regardless. */
     static final long CLOSE_FLUSH_TIMEOUT_SECONDS = 30;
+    /** Immutable, so one instance serves every channel (24 B less per connection). */
+    private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(WRITE_LOW_WATER, WRITE_HIGH_WATER);
 
     /** Returned by a step that could not make progress: the caller registered as waiter and must park. */
     static final int WOULD_BLOCK = -2;
@@ -105,7 +107,8 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
     private Thread reader;
     private Thread writer;
     private ByteBuf staged;
-    private final ArrayDeque<ByteBuf> unsent = new ArrayDeque<>(2);
+    /** Full staging buffers waiting for the flush; made on first use (writes of more than one chunk a slice). */
+    private ArrayDeque<ByteBuf> unsent;
     private int unsentBytes; // staged + unsent
     private boolean flushQueued;
     private int ownership = UNOWNED;
@@ -113,8 +116,8 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
     private long peakOutboundBytes;
     private boolean linger0;
 
-    private final Runnable flushTask = this::flushUnsent;
-    private final Runnable resumeReadTask = this::resumeReading;
+    /** Made on first use: an idle connection should not pay for two callback objects (about 32 B). */
+    private Runnable flushTask;
 
     /** A connection on {@code channel}, which must not be registered yet; adds itself to its pipeline. */
     HubChannel(NettyReactor reactor, Channel channel) {
@@ -131,7 +134,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
     static void configure(ChannelConfig config) {
         config.setAutoRead(true); // paused and resumed by the reader's progress: see READ_PAUSE_BYTES
         config.setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-        config.setWriteBufferWaterMark(new WriteBufferWaterMark(WRITE_LOW_WATER, WRITE_HIGH_WATER));
+        config.setWriteBufferWaterMark(WATER_MARK);
         config.setRecvByteBufAllocator(new AdaptiveRecvByteBufAllocator(512, 8192, READ_BUFFER_MAX));
     }
 
@@ -344,6 +347,9 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
             taken += n;
             unsentBytes += n;
             if (buf.maxWritableBytes() == 0) {
+                if (unsent == null) {
+                    unsent = new ArrayDeque<>(4);
+                }
                 unsent.add(buf);
                 staged = null;
             }
@@ -499,7 +505,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
 
     /** Asks the carrier to switch auto-read back on once the reader has caught up. */
     private void requestResume() {
-        onLoop(resumeReadTask);
+        onLoop(this::resumeReading); // rare: only after READ_PAUSE_BYTES waited unread
     }
 
     private void resumeReading() {
@@ -513,7 +519,16 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
     private void queueFlush() {
         if (!flushQueued) {
             flushQueued = true;
-            onLoop(flushTask);
+            if (flushTask == null) {
+                flushTask = this::flushUnsent;
+            }
+            if (loop.inEventLoop() || hub.inHub()) {
+                // On the carrier: flush as soon as the writer's slice ends, before the next thread runs, as an
+                // event loop writes its reply right after reading the request (not after the whole batch).
+                reactor.runAfterSlice(flushTask);
+            } else {
+                hub.execute(flushTask);
+            }
         }
     }
 
@@ -528,7 +543,9 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
             return;
         }
         // Straight from the staging queue, not through takeUnsent(): no copy of the queue on the hot path.
-        writeAll(unsent);
+        if (unsent != null) {
+            writeAll(unsent);
+        }
         if (staged != null) {
             writeOrRelease(staged, channel.isActive());
             staged = null;
@@ -548,8 +565,10 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
     }
 
     private ArrayDeque<ByteBuf> takeUnsent() {
-        ArrayDeque<ByteBuf> out = new ArrayDeque<>(unsent);
-        unsent.clear();
+        ArrayDeque<ByteBuf> out = unsent == null ? new ArrayDeque<>(1) : new ArrayDeque<>(unsent);
+        if (unsent != null) {
+            unsent.clear();
+        }
         if (staged != null) {
             out.add(staged);
             staged = null;

@@ -67,6 +67,8 @@ public class HubServerSocket extends ServerSocket {
     private volatile int soTimeout;
     private volatile boolean reuseAddress = true;
     private volatile int receiveBufferSize;
+    /** Accepted sockets are owned by no thread: for patched java.net server sockets (see HubServerSocketImpl). */
+    private volatile boolean acceptDetached;
 
     /**
      * An unbound server socket on the calling thread's hub.
@@ -241,7 +243,11 @@ public class HubServerSocket extends ServerSocket {
             }
         }
         HubSocket s = new HubSocket(hub, reactor, got[0]);
-        s.adoptOrHandOff(got[0]);
+        if (acceptDetached) {
+            got[0].call(got[0]::detach);
+        } else {
+            s.adoptOrHandOff(got[0]);
+        }
         return s;
     }
 
@@ -260,6 +266,11 @@ public class HubServerSocket extends ServerSocket {
                 // the hub has terminated: its event loop closed the channel already
             }
         }
+    }
+
+    /** From now on, accepted sockets are detached ({@link HubSocket#detach()}) instead of owned by their acceptor. */
+    void acceptDetached() {
+        acceptDetached = true;
     }
 
     /** Connections accepted by the loop and not yet returned by {@link #accept()}, for tests. */

@@ -56,6 +56,10 @@ import java.util.concurrent.ExecutionException;
  * socket outlive its thread, call {@link #handOff()} (the next hub thread that reads or writes it becomes its
  * owner) or {@link #detach()} (no thread owns it; whoever holds it must close it). Sockets opened by other
  * threads are never owned. Closing the hub closes every hub socket on it.
+ *
+ * <p>Code that makes plain {@code new Socket(...)} itself can get the same machinery without naming this class:
+ * {@link JavaNetSockets#patch()} makes every {@code java.net} socket created on a hub thread a hub socket underneath
+ * (with no owner, as plain {@code java.net} sockets have none).
  */
 public class HubSocket extends Socket {
 

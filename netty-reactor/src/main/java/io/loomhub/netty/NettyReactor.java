@@ -73,6 +73,7 @@ public final class NettyReactor implements Reactor {
         NIO
     }
 
+    private final ReactorFactory.Host host;
     private final Hub hub;
     private final Transport transport;
     private final HubEventLoop loop;
@@ -87,7 +88,16 @@ public final class NettyReactor implements Reactor {
     private volatile boolean wakeRequested;
     private boolean closed; // carrier only
 
+    /**
+     * Runs {@code task} on the carrier as soon as the running slice ends (see {@link ReactorFactory.Host#runNext}).
+     * Carrier only.
+     */
+    void runAfterSlice(Runnable task) {
+        host.runNext(task);
+    }
+
     private NettyReactor(ReactorFactory.Host host, Transport transport) {
+        this.host = host;
         this.hub = host.hub();
         this.transport = transport;
         // Netty 4.2.18's epoll handler loses a descriptor whose interest went empty: see RearmingEpollIoHandler.
@@ -186,6 +196,11 @@ public final class NettyReactor implements Reactor {
                     + "loomhub-netty-reactor on the class path");
         }
         return r;
+    }
+
+    /** The Netty reactor of a hub, or null if it runs none (or has terminated). Any thread; never blocks. */
+    static NettyReactor find(Hub hub) {
+        return BY_HUB.get(hub);
     }
 
     /** The hub that drives this reactor. */
@@ -317,6 +332,7 @@ public final class NettyReactor implements Reactor {
     private record Factory(Transport transport, int priority) implements ReactorFactory {
         @Override
         public Reactor create(Host host) {
+            JavaNetSockets.patchIfRequested(); // -Dloomhub.patchJavaNet=true: an unmodified program, patched
             NettyReactor reactor = new NettyReactor(host, transport);
             for (HubMetric m : reactor.sockets.metrics()) {
                 host.hub().addMetric(m);

@@ -57,6 +57,36 @@ final class NettyTestSupport {
         }
     }
 
+    /** How a call on a hub thread ended: what it threw (null if it returned) and whether the thread was interrupted. */
+    record Ending(Throwable error, boolean interrupted) { }
+
+    /** A hub thread parked in a call, and how that call ends. */
+    record Parked(Thread thread, CompletableFuture<Ending> ending) {
+        /** Waits (bounded) for the call to end. */
+        Ending awaitEnding() throws Exception {
+            return ending.get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * Starts {@code call} on a new hub thread and returns once that thread has parked (in the call, for the tests
+     * that use it: a read or an accept with nothing to take).
+     */
+    static Parked parkedIn(Hub hub, Callable<?> call) {
+        CompletableFuture<Ending> ending = new CompletableFuture<>();
+        Thread t = hub.spawn(() -> {
+            try {
+                call.call();
+                ending.complete(new Ending(null, Thread.currentThread().isInterrupted()));
+            } catch (Throwable e) {
+                ending.complete(new Ending(e, Thread.currentThread().isInterrupted()));
+            }
+        });
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                .until(() -> t.getState() == Thread.State.WAITING || ending.isDone());
+        return new Parked(t, ending);
+    }
+
     /** A bound on every join in these tests. */
     static final Duration JOIN = Duration.ofSeconds(60);
 }
