@@ -22,6 +22,11 @@ final class HubDumper {
 
     static HubDump dump(Hub hub) {
         Instant takenAt = Instant.now();
+        // The slice running when we ask: if it is still the one running when the carrier fails to answer, it has
+        // held the carrier for at least the wait.
+        long sliceAsked = hub.slicesRun();
+        Runnable taskAsked = hub.sliceTask();
+        long asked = System.nanoTime();
         long[] facts = askCarrier(hub);
         long now = System.nanoTime();
         Thread self = Thread.currentThread();
@@ -50,7 +55,7 @@ final class HubDumper {
         String verdict;
         boolean forever = false;
         if (facts == null) {
-            verdict = carrierSilent(hub);
+            verdict = carrierSilent(hub, sliceAsked, taskAsked, asked);
             return new HubDump(hub.name(), takenAt, threads, -1, -1, -1, offload, false, verdict);
         }
         int ready = (int) facts[0];
@@ -118,17 +123,20 @@ final class HubDumper {
         }
     }
 
-    private static String carrierSilent(Hub hub) {
+    private static String carrierSilent(Hub hub, long sliceAsked, Runnable taskAsked, long asked) {
         if (hub.isTerminated()) {
             return "The hub has terminated.";
         }
-        long start = hub.sliceStartNanos();
-        Thread holder = hub.sliceThread();
-        if (start != 0) {
-            long ms = (System.nanoTime() - start) / 1_000_000;
-            return "The hub is blocked: " + (holder != null ? holder : "a carrier callback") + " has held the "
-                    + "carrier for " + ms + " ms without parking, and the carrier did not answer within "
-                    + CARRIER_ANSWER.toMillis() + " ms. Its stack is in the list below (or in the watchdog's warning).";
+        long slice = hub.slicesRun();
+        Runnable task = hub.sliceTask();
+        if (task != null) {
+            Thread vthread = VirtualThreadAccess.threadOf(task);
+            String holder = vthread != null ? vthread.toString() : "a carrier callback";
+            String since = task == taskAsked && slice == sliceAsked
+                    ? " for at least " + (System.nanoTime() - asked) / 1_000_000 + " ms" : "";
+            return "The hub is blocked: " + holder + " has held the carrier" + since + " without parking, and the "
+                    + "carrier did not answer within " + CARRIER_ANSWER.toMillis() + " ms. Its stack is in the list "
+                    + "below (or in the watchdog's warning).";
         }
         return "The carrier did not answer within " + CARRIER_ANSWER.toMillis() + " ms; it is outside any slice "
                 + "(in a reactor callback or a timer task), so the hub is blocked there.";

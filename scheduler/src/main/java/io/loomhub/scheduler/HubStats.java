@@ -20,8 +20,15 @@ import java.time.Duration;
  * @param timersArmed          timers armed on the hub (timed parks of hub threads when hub timers are in use)
  * @param timersFired          timers that fired (as opposed to being cancelled by an earlier wake-up)
  * @param blockedDetections    episodes in which one slice ran longer than the blocking threshold
- * @param longestSlice         the longest slice so far
- * @param busyTime             time the carrier spent running slices and callbacks
+ * @param longestSlice         the longest slice so far. The carrier times slices only while a {@link HubMetrics} is
+ *                             bound (a clock read per slice costs an eighth of a context switch), so this is exact
+ *                             for slices run while one is bound; the rest count as the watchdog saw them: from the
+ *                             first to the last of its samples that saw the slice running, a lower bound short by
+ *                             at most two sampling periods (a quarter of the blocking threshold each). Slices shorter
+ *                             than one period are usually not seen; zero if nothing ever timed a slice (no binder,
+ *                             watchdog disabled)
+ * @param busyTime             time the carrier spent running slices and callbacks, counted per batch of slices (so
+ *                             it includes the hub's own work between them, and its non-blocking reactor polls)
  * @param idleTime             time the carrier spent asleep in its reactor
  * @param offloadCalls         calls to {@link Hub#offload} that have started
  * @param pinnedParks          parks of hub threads while pinned to the carrier (each one stalled the whole hub),

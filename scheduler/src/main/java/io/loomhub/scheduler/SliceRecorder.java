@@ -6,11 +6,12 @@ import java.lang.invoke.VarHandle;
 /**
  * The carrier's recorder of slice lengths and scheduling latencies, for {@link HubMetrics}. Owned by the carrier
  * (plain fields, no atomics on the hot path); it records only while at least one {@link HubMetrics} is bound, so
- * a hub nobody measures pays one plain load per slice and per submission.
+ * a hub nobody measures pays one plain load per batch of slices and per submission.
  *
  * <h2>Slice length</h2>
- * Every slice: from the moment the carrier hands the carrier to the task to the moment the task returns (the
- * virtual thread parked, yielded or ended). One histogram record, no clock read beyond the hub's own.
+ * Every slice: from the end of the previous slice (or the start of the batch) to the moment the task returns (the
+ * virtual thread parked, yielded or ended). The hub reads the clock after each slice only while this recorder is
+ * {@linkplain #enabled() enabled} (it checks once per batch); otherwise it reads it once per batch.
  *
  * <h2>Scheduling latency, sampled</h2>
  * From the call to {@link Hub#execute} that submitted a resume (an unpark, a timer firing, a thread start) to the

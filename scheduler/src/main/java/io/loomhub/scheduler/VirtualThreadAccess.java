@@ -175,9 +175,14 @@ final class VirtualThreadAccess {
         }
     }
 
-    /** The JDK's internal state of a virtual thread (see the {@code STATE_*} constants). */
-    static int state(Thread vthread) {
-        return (int) STATE.getVolatile(vthread);
+    /**
+     * The JDK's internal state of a virtual thread (see the {@code STATE_*} constants), read without ordering.
+     * Enough for the hub's two questions, because the caller itself wrote the state it looks for: {@code execute}
+     * is called by the thread that just set {@code STARTED} (in {@code start}) or changed the state to resume the
+     * thread, and the carrier reads {@code TERMINATED} or {@code YIELDED} that the thread wrote while running on it.
+     */
+    static int stateOpaque(Thread vthread) {
+        return (int) STATE.getOpaque(vthread);
     }
 
     /** The scheduler a virtual thread was created with, or {@code null} for a platform thread. */

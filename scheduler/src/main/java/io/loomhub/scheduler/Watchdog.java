@@ -10,12 +10,19 @@ import org.slf4j.LoggerFactory;
  * gevent's monitor thread, for one hub: a daemon platform thread that samples the slice the carrier is running
  * and reports a blocked hub when one slice has run longer than the threshold, once per episode (per slice).
  *
- * <p>It reads only what the carrier publishes with plain (opaque) stores, so the hub pays nothing but those
- * stores. A carrier asleep in its reactor is not in a slice, so it is never reported as blocked.
+ * <p>The carrier reads no clock for it. It publishes, with plain (opaque) stores, the task of the running slice
+ * (null between slices, and so while it sleeps in its reactor) and the count of slices run, which is constant while
+ * one slice runs, so (count, task) names a slice. The watchdog times slices on its own clock: a slice it sees in
+ * consecutive samples has run at least from the first sample that saw it. So a slice is reported once it has been
+ * seen running for the threshold: between the threshold and the threshold plus two sampling periods after it
+ * started. A carrier asleep in its reactor is not in a slice, so it is never reported as blocked.
  *
  * <p>Per episode: one warning with the stack when the slice passes the threshold ({@link Hub#reportBlocked}), and
  * one info line when the watchdog next sees the carrier free, with how long the episode lasted (to within one
  * sampling period), since the warning only knows the time so far.
+ *
+ * <p>It also gives {@link HubStats#longestSlice()} its figure while no {@link HubMetrics} times slices: each slice
+ * it saw in two or more samples ran at least from the first to the last of them ({@link Hub#observedSlice}).
  */
 final class Watchdog implements Runnable {
 
@@ -30,7 +37,7 @@ final class Watchdog implements Runnable {
         this.hub = hub;
         this.thresholdNanos = threshold.toNanos();
         // Sample four times per threshold (at least every 50 ms, at most every 1 ms): a 100 ms threshold is
-        // noticed within 125 ms.
+        // noticed within 150 ms of the slice's start.
         this.periodNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(1),
                 Math.min(TimeUnit.MILLISECONDS.toNanos(50), thresholdNanos / 4));
         this.thread = new Thread(this, hub.name() + "-watchdog");
@@ -43,41 +50,68 @@ final class Watchdog implements Runnable {
 
     @Override
     public void run() {
-        long reportedSlice = -1;
-        long reportedStart = 0;
+        // The slice seen in the last sample: its count and task (null: none), when it was first and last seen, and
+        // the sample before it was first seen (it started after that one).
+        long seenSlice = -1;
+        Runnable seenTask = null;
+        long firstSeen = System.nanoTime();
+        long lastSeen = firstSeen;
+        long sampleBefore = firstSeen;
+        boolean reported = false;
         Thread reportedThread = null;
-        boolean episodeOpen = false;
         while (!hub.isTerminated()) {
             LockSupport.parkNanos(this, periodNanos);
-            // A slice is named by the number of slices completed before it: constant while it runs. Its start time
-            // alone is not a name: a zero-length slice leaves the next one the same start.
+            long now = System.nanoTime();
+            // Count first, then task: a count that has not moved by the next sample means the task read after it
+            // is still running, so a (count, task) pair seen twice is one slice.
             long slice = hub.slicesRun();
-            long start = hub.sliceStartNanos();
-            if (episodeOpen && (slice != reportedSlice || start != reportedStart)) {
-                episodeOpen = false;
+            Runnable task = hub.sliceTask();
+            if (task != null && task == seenTask && slice == seenSlice) {
+                lastSeen = now;
+                if (!reported && now - firstSeen >= thresholdNanos) {
+                    reported = report(slice, task, now - firstSeen);
+                    if (reported) {
+                        reportedThread = offender(task);
+                    }
+                }
+                continue;
+            }
+            // The slice seen last time (if any) has ended since.
+            if (seenTask != null && lastSeen != firstSeen) {
+                hub.observedSlice(lastSeen - firstSeen);
+            }
+            if (reported) {
+                // It started between sampleBefore and firstSeen, and ended between lastSeen and now: take the middle.
+                long about = ((lastSeen - firstSeen) + (now - sampleBefore)) / 2;
                 LOG.info("hub '{}' unblocked: {} held the carrier for about {} ms in all", hub.name(),
-                        reportedThread, (System.nanoTime() - reportedStart) / 1_000_000);
+                        reportedThread, about / 1_000_000);
             }
-            if (start == 0 || slice == reportedSlice) {
-                continue;
-            }
-            long ranFor = System.nanoTime() - start;
-            if (ranFor < thresholdNanos) {
-                continue;
-            }
-            Thread offender = hub.sliceThread();
-            Thread target = offender != null ? offender : hub.carrierThread();
-            StackTraceElement[] stack = target.getStackTrace();
-            // The slice may have ended while we looked (then the thread and stack may be the next slice's): only
-            // report if it is still the same one.
-            if (hub.sliceStartNanos() != start || hub.slicesRun() != slice || hub.sliceThread() != offender) {
-                continue;
-            }
-            reportedSlice = slice;
-            reportedStart = start;
-            reportedThread = target;
-            episodeOpen = true;
-            hub.reportBlocked(new BlockedHubEvent(hub, target, Duration.ofNanos(ranFor), stack));
+            sampleBefore = lastSeen;
+            seenSlice = slice;
+            seenTask = task;
+            firstSeen = now;
+            lastSeen = now;
+            reported = false;
+            reportedThread = null;
         }
+    }
+
+    /** Reports the slice as blocking, unless it ended while its stack was taken. Returns whether it reported. */
+    private boolean report(long slice, Runnable task, long ranFor) {
+        Thread target = offender(task);
+        StackTraceElement[] stack = target.getStackTrace();
+        // The slice may have ended while we looked (then the stack may be the next slice's): only report if it is
+        // still the same one; the next sample sees the new slice.
+        if (hub.slicesRun() != slice || hub.sliceTask() != task) {
+            return false;
+        }
+        hub.reportBlocked(new BlockedHubEvent(hub, target, Duration.ofNanos(ranFor), stack));
+        return true;
+    }
+
+    /** The thread to blame for a slice: its virtual thread, or the carrier for a plain callback. */
+    private Thread offender(Runnable task) {
+        Thread vthread = VirtualThreadAccess.threadOf(task);
+        return vthread != null ? vthread : hub.carrierThread();
     }
 }

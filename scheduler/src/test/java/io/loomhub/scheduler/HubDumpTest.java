@@ -136,6 +136,8 @@ class HubDumpTest {
             assertFalse(dump.blocksForever());
             assertTrue(dump.verdict().contains("blocked") && dump.verdict().contains(spinner.toString().split("/")[0]),
                     dump::toString);
+            // The same slice ran all the while the dump waited for the carrier: the dump knows that much of its length.
+            assertTrue(dump.verdict().contains("has held the carrier for at least"), dump::toString);
             assertTrue(dump.threads().stream().anyMatch(i -> Arrays.stream(i.stackTrace())
                     .anyMatch(f -> f.getMethodName().equals("spinWithoutParking"))), dump::toString);
             assertTrue(spinner.join(Duration.ofSeconds(10)));

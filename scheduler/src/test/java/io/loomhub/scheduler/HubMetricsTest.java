@@ -36,6 +36,24 @@ class HubMetricsTest {
     }
 
     @Test
+    void slicesAreTimedOnlyWhileMetricsAreBound() throws Exception {
+        // No watchdog, so nothing else observes slices: the longest slice is what the carrier timed.
+        try (Hub hub = Hub.builder().name("timed").reactor(ReactorFactory.parking()).blockingThreshold(Duration.ZERO)
+                .build()) {
+            assertTrue(hub.spawn(() -> WatchdogTest.spinWithoutParking(Duration.ofMillis(50)))
+                    .join(Duration.ofSeconds(10)));
+            assertEquals(Duration.ZERO, hub.stats().longestSlice(), "unbound: no slice is timed");
+            try (HubMetrics metrics = new HubMetrics(hub)) {
+                metrics.bindTo(new SimpleMeterRegistry());
+                assertTrue(hub.spawn(() -> WatchdogTest.spinWithoutParking(Duration.ofMillis(50)))
+                        .join(Duration.ofSeconds(10)));
+                await().atMost(Duration.ofSeconds(5))
+                        .until(() -> hub.stats().longestSlice().compareTo(Duration.ofMillis(50)) >= 0);
+            }
+        }
+    }
+
+    @Test
     void metersCountKnownWorkAndGaugesReturnToZero() throws Exception {
         final int n = 8;       // threads
         final int m = 5;       // barrier rounds: each parks n - 1 threads, resumed on the carrier

@@ -42,6 +42,47 @@ class WatchdogTest {
     }
 
     @Test
+    void withoutMetricsTheLongestSliceIsWhatTheWatchdogSaw() throws Exception {
+        List<BlockedHubEvent> events = new CopyOnWriteArrayList<>();
+        try (Hub hub = Hub.builder().name("wd-longest").blockingThreshold(Duration.ofMillis(100))
+                .onBlocked(events::add).build()) {
+            long[] spun = new long[1];
+            Thread spinner = hub.spawn(() -> {
+                long t0 = System.nanoTime();
+                spinWithoutParking(Duration.ofMillis(300));
+                spun[0] = System.nanoTime() - t0;
+            });
+            assertTrue(spinner.join(Duration.ofSeconds(10)));
+            await().atMost(Duration.ofSeconds(5)).until(() -> events.size() == 1);
+            // The watchdog records the slice when it next sees the carrier free: at least from the first to the last
+            // sample that saw it running, so no less than what it reported, and never more than the slice itself
+            // (the spin plus the few microseconds of the thread's start and end around it).
+            Duration reported = events.get(0).blockedFor();
+            await().atMost(Duration.ofSeconds(5)).until(() -> hub.stats().longestSlice().compareTo(reported) >= 0);
+            Duration longest = hub.stats().longestSlice();
+            assertTrue(longest.toNanos() <= spun[0] + Duration.ofMillis(20).toNanos(),
+                    () -> "longest " + longest + " is at most the spin of " + Duration.ofNanos(spun[0]));
+        }
+    }
+
+    @Test
+    void blockedCarrierCallbackIsReportedOnceWithTheCarrierAsOffender() throws Exception {
+        List<BlockedHubEvent> events = new CopyOnWriteArrayList<>();
+        try (Hub hub = Hub.builder().name("wd-callback").blockingThreshold(Duration.ofMillis(50))
+                .onBlocked(events::add).build()) {
+            CountDownLatch done = new CountDownLatch(1);
+            hub.execute(() -> {
+                spinWithoutParking(Duration.ofMillis(200));
+                done.countDown();
+            });
+            assertTrue(done.await(10, java.util.concurrent.TimeUnit.SECONDS));
+            await().atMost(Duration.ofSeconds(5)).until(() -> events.size() == 1);
+            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> events.size() == 1);
+            assertSame(hub.carrierThread(), events.get(0).offender(), "a plain callback has no thread but the carrier");
+        }
+    }
+
+    @Test
     void idleHubWithParkedThreadsIsNeverReportedBlocked() throws Exception {
         List<BlockedHubEvent> events = new CopyOnWriteArrayList<>();
         CountDownLatch release = new CountDownLatch(1);
