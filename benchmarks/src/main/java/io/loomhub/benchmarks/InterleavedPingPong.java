@@ -24,7 +24,8 @@ import java.util.concurrent.locks.LockSupport;
  * </ul>
  * A round measures round trips per second (wall clock) and process CPU time per round trip
  * ({@code com.sun.management.OperatingSystemMXBean.getProcessCpuTime()}: every thread of the JVM, so JIT, GC and
- * the watchdog count too, for both sides alike). Pin the JVM to one CPU ({@code taskset -c 1}) so each scheduler's
+ * the watchdog count too, for both sides alike; on Linux it counts in 10 ms clock ticks, so a 0.5 s round resolves
+ * CPU per round trip to about 2 %). Pin the JVM to one CPU ({@code taskset -c 1}) so each scheduler's
  * one carrier has one core and the other side's idle threads cannot run beside it.
  *
  * <p>Standalone: {@code taskset -c 1 java --add-opens=java.base/java.lang=ALL-UNNAMED
@@ -207,7 +208,7 @@ public final class InterleavedPingPong {
         }
         System.out.printf(Locale.ROOT, "interleaved ping-pong: %d warm-up + %d pairs, rounds of %.2f s, on %d CPU(s)"
                 + "%n", warmupPairs, pairs, roundSeconds, Runtime.getRuntime().availableProcessors());
-        System.out.println("PAIR columns: hub/s jdk/s hub-ns jdk-ns unbound/s bound/s unbound-ns bound-ns");
+        System.out.println("columns of each PAIR line: hub/s jdk/s hub-ns jdk-ns unbound/s bound/s unbound-ns bound-ns");
         List<Pair> recorded = run(pairs, warmupPairs, roundSeconds, p -> {
             System.out.println(p.line());
             System.out.flush();

@@ -357,7 +357,7 @@ final class Report {
                 + "pairs, then %d pairs of %.2f s rounds, the order flipping each pair. A second comparison in the same "
                 + "pairs: a hub with `HubMetrics` bound to a `SimpleMeterRegistry` against one without. Each round "
                 + "gives round trips per second and process CPU time per round trip (all the JVM's threads, "
-                + "`getProcessCpuTime()`); ratios are taken within a pair, so load that changes slowly cancels out, "
+                + "`getProcessCpuTime()`, which on Linux counts in 10 ms clock ticks: about 2 %% of a 0.5 s round); ratios are taken within a pair, so load that changes slowly cancels out, "
                 + "which JMH's separate forks one after the other cannot do. Standalone: `taskset -c 1 java %s "
                 + "-jar benchmarks/target/benchmarks.jar pingpong %d %s %d`.").formatted(
                 options.serverCpu == null ? "" : " (`taskset -c 1`)", options.pingPongWarmupPairs,
