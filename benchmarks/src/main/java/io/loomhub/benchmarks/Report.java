@@ -55,6 +55,8 @@ final class Report {
     final List<String> notes = new ArrayList<>();
     List<JmhSuite.Row> jmh = List.of();
     final Map<String, double[]> sleepProbe = new LinkedHashMap<>();
+    /** The interleaved ping-pong's recorded pairs; empty when skipped or failed. */
+    List<InterleavedPingPong.Pair> pingPong = List.of();
     /** server name → connections → round → result. */
     final Map<String, Map<Integer, Map<Integer, LoadGenerator.Result>>> echo = new LinkedHashMap<>();
     final Map<String, ServerProcess.Spec> servers = new LinkedHashMap<>();
@@ -196,13 +198,14 @@ final class Report {
                 16 B per connection.
                 - **Sleep probe.** One virtual thread sleeps 1 ms %d times in a fresh JVM; context switches of all \
                 the JVM's threads (`/proc/PID/task/*/status`) and process CPU time over the loop, per wake-up.
+                - **Interleaved ping-pong.** %s
 
                 """.formatted(String.join(" ", BenchFlags.all().subList(0, 2)),
                 options.jmhMode == JmhSuite.Mode.SMOKE ? "Smoke mode: one short iteration, numbers meaningless."
                         : "%d warm-up and %d measured iterations of 1 s.".formatted(options.jmhMode.warmups,
                                 options.jmhMode.iterations),
                 LoadGenerator.REQUEST_BYTES, options.warmupSeconds, options.measureSeconds, options.rounds,
-                EchoServer.BUFFER_BYTES, EchoServer.BUFFER_BYTES, options.sleepProbeSleeps));
+                EchoServer.BUFFER_BYTES, EchoServer.BUFFER_BYTES, options.sleepProbeSleeps, pingPongMethod()));
 
         md.append("Servers:\n\n");
         for (ServerProcess.Spec s : servers.values()) {
@@ -212,6 +215,7 @@ final class Report {
 
         targets(md);
         jmhSection(md);
+        pingPongSection(md);
         sleepSection(md);
         echoSection(md);
         scaleSection(md);
@@ -252,15 +256,16 @@ final class Report {
         ratioTarget(md, "java.net on the hub, patched (JavaNetSockets.patch()), ≥ the same code on JDK default p=1 ("
                 + few + " conns)", echoRatio("hub-jdk-patched", "jdk", few, LoadGenerator.Result::throughput), 1.0,
                 true);
-        JmhSuite.Row hub = jmhRow("PingPongBenchmark.parkUnpark", Schedulers.HUB);
-        JmhSuite.Row jdk = jmhRow("PingPongBenchmark.parkUnpark", Schedulers.JDK);
-        if (hub != null && jdk != null) {
-            double r = hub.median() / jdk.median();
+        if (!pingPong.isEmpty()) {
+            Spread r = InterleavedPingPong.spread(pingPong, InterleavedPingPong.Pair::hubOverJdkThroughput);
+            Spread hub = InterleavedPingPong.spread(pingPong, p -> p.hub().tripsPerSecond());
+            Spread jdk = InterleavedPingPong.spread(pingPong, p -> p.jdk().tripsPerSecond());
             md.append(String.format(Locale.ROOT, "| ping-pong (park/unpark) hub ≥ 1.15× JDK default p=1, and ≥ 2.5 M "
-                    + "round trips/s | %.2f× (hub %s, jdk %s round trips/s) | %s |%n", r, si(hub.median()),
-                    si(jdk.median()), met(r >= 1.15 && hub.median() >= 2.5e6)));
+                    + "round trips/s (interleaved in one JVM: per-pair hub/JDK throughput) | %s (hub %s, jdk %s round "
+                    + "trips/s, medians) | %s |%n", ratioText(r), si(hub.median()), si(jdk.median()),
+                    met(r.median() >= 1.15 && hub.median() >= 2.5e6)));
         } else {
-            md.append("| ping-pong hub ≥ 1.15× JDK default p=1 | not measured | n/a |\n");
+            md.append("| ping-pong hub ≥ 1.15× JDK default p=1 (interleaved in one JVM) | not measured | n/a |\n");
         }
         double[] h = sleepProbe.get(Schedulers.HUB);
         double[] j = sleepProbe.get(Schedulers.JDK);
@@ -328,6 +333,77 @@ final class Report {
                     r.scheduler(), r.unit(), si(r.min()), si(r.median()), si(r.max()), ratio));
         }
         md.append('\n');
+        JmhSuite.Row on = jmh.stream().filter(r -> r.scheduler().equals("hub, metrics on")).findFirst().orElse(null);
+        if (on != null) {
+            JmhSuite.Row off = jmhRow(on.benchmark(), "hub, metrics off");
+            String jmhRatio = off == null ? "n/a" : String.format(Locale.ROOT, "%.2f",
+                    on.higherIsBetter() ? on.median() / off.median() : off.median() / on.median());
+            String interleaved = pingPong.isEmpty() ? "not measured in this run"
+                    : ratioText(InterleavedPingPong.spread(pingPong, InterleavedPingPong.Pair::boundOverUnboundCpu))
+                            + " per-pair median (min–max)";
+            md.append("Metrics cost, two measures: JMH `").append(on.benchmark()).append("` on ÷ off ")
+                    .append(jmhRatio).append(" (separate forks; <1 = binding costs); interleaved ping-pong process CPU "
+                            + "per round trip, bound ÷ unbound, ").append(interleaved)
+                    .append(" (same JVM, alternating; >1 = binding costs).\n\n");
+        }
+    }
+
+    private String pingPongMethod() {
+        if (options.pingPongPairs <= 0) {
+            return "Skipped in this run (`--pingpong-pairs 0`).";
+        }
+        return ("The park/unpark ping-pong (two virtual threads, `LockSupport`), with the hub and the JDK's default "
+                + "scheduler (parallelism 1, max pool size 1) alternating in one JVM%s, round by round: %d warm-up "
+                + "pairs, then %d pairs of %.2f s rounds, the order flipping each pair. A second comparison in the same "
+                + "pairs: a hub with `HubMetrics` bound to a `SimpleMeterRegistry` against one without. Each round "
+                + "gives round trips per second and process CPU time per round trip (all the JVM's threads, "
+                + "`getProcessCpuTime()`, which on Linux counts in 10 ms clock ticks: about 2 %% of a 0.5 s round); ratios are taken within a pair, so load that changes slowly cancels out, "
+                + "which JMH's separate forks one after the other cannot do. Standalone: `taskset -c 1 java %s "
+                + "-jar benchmarks/target/benchmarks.jar pingpong %d %s %d`.").formatted(
+                options.serverCpu == null ? "" : " (`taskset -c 1`)", options.pingPongWarmupPairs,
+                options.pingPongPairs, options.pingPongRoundSeconds, String.join(" ", BenchFlags.ADD_OPENS,
+                        BenchFlags.NATIVE_ACCESS, BenchFlags.JDK_PARALLELISM_1, BenchFlags.JDK_MAX_POOL_1),
+                options.pingPongPairs, trimmed(options.pingPongRoundSeconds), options.pingPongWarmupPairs);
+    }
+
+    private static String trimmed(double v) {
+        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+    }
+
+    private void pingPongSection(StringBuilder md) {
+        if (pingPong.isEmpty()) {
+            return;
+        }
+        md.append("## Ping-pong, interleaved in one JVM\n\n");
+        md.append("| figure | min | median | max |\n|---|---|---|---|\n");
+        pingPongRow(md, "hub, round trips/s", p -> p.hub().tripsPerSecond(), true);
+        pingPongRow(md, "jdk (default scheduler, p=1), round trips/s", p -> p.jdk().tripsPerSecond(), true);
+        pingPongRow(md, "hub ÷ jdk throughput, per pair", InterleavedPingPong.Pair::hubOverJdkThroughput, false);
+        pingPongRow(md, "hub, process CPU ns per round trip", p -> p.hub().cpuNanosPerTrip(), false);
+        pingPongRow(md, "jdk, process CPU ns per round trip", p -> p.jdk().cpuNanosPerTrip(), false);
+        pingPongRow(md, "jdk ÷ hub CPU per round trip, per pair (>1: the hub spends less)",
+                InterleavedPingPong.Pair::jdkOverHubCpu, false);
+        pingPongRow(md, "hub, metrics unbound, process CPU ns per round trip", p -> p.unbound().cpuNanosPerTrip(),
+                false);
+        pingPongRow(md, "hub, metrics bound, process CPU ns per round trip", p -> p.bound().cpuNanosPerTrip(), false);
+        pingPongRow(md, "metrics bound ÷ unbound CPU per round trip, per pair (>1: binding costs)",
+                InterleavedPingPong.Pair::boundOverUnboundCpu, false);
+        md.append("\nn = ").append(pingPong.size()).append(" pairs (after ").append(options.pingPongWarmupPairs)
+                .append(" warm-up pairs); each pair ran one round of each of the four sides.\n\n");
+    }
+
+    private void pingPongRow(StringBuilder md, String figure,
+                             java.util.function.ToDoubleFunction<InterleavedPingPong.Pair> f, boolean rate) {
+        Spread s = InterleavedPingPong.spread(pingPong, f);
+        md.append("| ").append(figure).append(" | ");
+        if (rate) {
+            md.append(si(s.min())).append(" | ").append(si(s.median())).append(" | ").append(si(s.max()));
+        } else {
+            boolean ratio = s.median() < 10;
+            String fmt = ratio ? "%.3f" : "%.0f";
+            md.append(String.format(Locale.ROOT, fmt + " | " + fmt + " | " + fmt, s.min(), s.median(), s.max()));
+        }
+        md.append(" |\n");
     }
 
     private void sleepSection(StringBuilder md) {

@@ -14,7 +14,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The whole benchmark suite in one process (run it pinned to CPU 1: it is the load generator, and JMH forks
- * inherit its affinity): JMH micro-benchmarks, the sleep wake-up probe, the echo load rounds against every server
+ * inherit its affinity): JMH micro-benchmarks, the sleep wake-up probe, the interleaved ping-pong
+ * ({@link InterleavedPingPong}, in a child JVM), the echo load rounds against every server
  * (each pinned to CPU 0, interleaved round by round), the idle-connection scale test, then docs/benchmarks.md and
  * its plots. Options: {@code --help}.
  */
@@ -35,6 +36,9 @@ public final class Suite {
         JmhSuite.Mode jmhMode = JmhSuite.Mode.FULL;
         String jmhInclude = JmhSuite.ALL;
         int sleepProbeSleeps = 2000;
+        int pingPongPairs = 10;
+        double pingPongRoundSeconds = 0.5;
+        int pingPongWarmupPairs = 4;
         Path out = Path.of("docs/benchmarks.md");
         Path logDir = Path.of("benchmarks/target/bench-logs");
         Path goBinary = Path.of("benchmarks/target/echo-go");
@@ -63,6 +67,9 @@ public final class Suite {
                     case "--jmh-smoke" -> o.jmhMode = JmhSuite.Mode.SMOKE;
                     case "--jmh-include" -> { o.jmhInclude = v; i++; }
                     case "--sleep-probe" -> { o.sleepProbeSleeps = Integer.parseInt(v); i++; }
+                    case "--pingpong-pairs" -> { o.pingPongPairs = Integer.parseInt(v); i++; }
+                    case "--pingpong-round" -> { o.pingPongRoundSeconds = Double.parseDouble(v); i++; }
+                    case "--pingpong-warmup" -> { o.pingPongWarmupPairs = Integer.parseInt(v); i++; }
                     case "--out" -> { o.out = Path.of(v); i++; }
                     case "--log-dir" -> { o.logDir = Path.of(v); i++; }
                     case "--go-binary" -> { o.goBinary = Path.of(v); i++; }
@@ -96,6 +103,7 @@ public final class Suite {
             options: --rounds N (5)  --warmup S (3)  --measure S (3)  --connections 100,10000
                      --servers a,b (all)  --scale N (0 skips; default: what the descriptor limit allows, <= 100000)
                      --scale-servers a,b  --no-jmh  --jmh-smoke  --jmh-include REGEX  --sleep-probe N (2000, 0 skips)
+                     --pingpong-pairs N (10, 0 skips)  --pingpong-round S (0.5)  --pingpong-warmup N (4 pairs)
                      --out docs/benchmarks.md  --log-dir DIR  --go-binary PATH  --gevent-script PATH  --python PATH
                      --no-pin  --command TEXT (quoted in the report)  --note TEXT (added to the report)
                      --server-flags KIND='-Dflag=value ...' (extra JVM flags for one server kind; noted in the report)""";
@@ -135,6 +143,17 @@ public final class Suite {
                     log("    failed: " + e.getMessage());
                     report.notes.add("Sleep probe '" + kind + "' failed: " + e.getMessage());
                 }
+            }
+        }
+        if (o.pingPongPairs > 0) {
+            log("interleaved ping-pong: " + o.pingPongWarmupPairs + " warm-up + " + o.pingPongPairs + " pairs of "
+                    + o.pingPongRoundSeconds + " s rounds");
+            try {
+                report.pingPong = pingPong(o);
+                InterleavedPingPong.summary(report.pingPong).forEach(l -> log("    " + l));
+            } catch (IOException e) {
+                log("    failed: " + e.getMessage());
+                report.notes.add("Interleaved ping-pong failed: " + e.getMessage());
             }
         }
         List<ServerProcess.Spec> available = specs.stream().filter(ServerProcess.Spec::available).toList();
@@ -278,6 +297,44 @@ public final class Suite {
             }
         }
         throw new IOException("sleep probe '" + kind + "' printed no RESULT:\n" + output);
+    }
+
+    /**
+     * Runs {@link InterleavedPingPong} in its own JVM, with the JDK scheduler's flags of the JMH forks and, when
+     * pinning, on CPU 1 (the suite's own CPU: nothing else of the suite runs meanwhile); returns its recorded pairs.
+     */
+    private static List<InterleavedPingPong.Pair> pingPong(Options o) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        if (o.serverCpu != null) {
+            cmd.addAll(List.of("taskset", "-c", "1"));
+        }
+        cmd.addAll(Servers.javaCommand());
+        cmd.addAll(cmd.indexOf(BenchFlags.ADD_OPENS), List.of(BenchFlags.JDK_PARALLELISM_1, BenchFlags.JDK_MAX_POOL_1));
+        cmd.add(InterleavedPingPong.class.getName());
+        cmd.add(Integer.toString(o.pingPongPairs));
+        cmd.add(Double.toString(o.pingPongRoundSeconds));
+        cmd.add(Integer.toString(o.pingPongWarmupPairs));
+        Files.createDirectories(o.logDir);
+        Path log = o.logDir.resolve("pingpong.log");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        // Each pair is four rounds; a batch can overrun its round a little on a loaded machine.
+        long budget = (long) ((o.pingPongPairs + o.pingPongWarmupPairs) * 4 * o.pingPongRoundSeconds * 3) + 60;
+        if (!p.waitFor(budget, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IOException("the ping-pong JVM did not exit within " + budget + " s; its output is in " + log);
+        }
+        String output = Files.readString(log);
+        List<InterleavedPingPong.Pair> pairs = new ArrayList<>();
+        for (String line : output.split("\n")) {
+            if (line.startsWith("PAIR ")) {
+                pairs.add(InterleavedPingPong.Pair.parse(line));
+            }
+        }
+        if (p.exitValue() != 0 || pairs.size() != o.pingPongPairs) {
+            throw new IOException("the ping-pong JVM exited with " + p.exitValue() + " after " + pairs.size() + " of "
+                    + o.pingPongPairs + " pairs:\n" + output);
+        }
+        return pairs;
     }
 
     static void log(String line) {

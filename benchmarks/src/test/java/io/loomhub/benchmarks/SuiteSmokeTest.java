@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The load harness end to end, tiny: echo servers started as processes, the load generator against each, the
- * scale test and the sleep probe, then the report and its plots. Asserts that every part produced numbers; no
+ * scale test, the sleep probe and the interleaved ping-pong, then the report and its plots. Asserts that every part produced numbers; no
  * speed is asserted.
  */
 class SuiteSmokeTest {
@@ -24,6 +24,7 @@ class SuiteSmokeTest {
         Suite.Options o = Suite.Options.parse(new String[] {
             "--no-jmh", "--no-pin", "--servers", "netty,hub-netty,hub-jdk,hub-jdk-patched,jdk", "--rounds", "1", "--warmup", "1",
             "--measure", "0.5", "--connections", "10,50", "--scale", "50", "--sleep-probe", "20",
+            "--pingpong-pairs", "2", "--pingpong-round", "0.05", "--pingpong-warmup", "1",
             "--out", out.toString(), "--log-dir", dir.resolve("logs").toString(), "--command", "SuiteSmokeTest"});
         Report report = assertTimeoutPreemptively(Duration.ofSeconds(120), () -> Suite.run(o));
         report.write(out);
@@ -43,9 +44,15 @@ class SuiteSmokeTest {
         assertTrue(total > 0, "no server completed a request: notes " + report.notes);
         assertEquals(5, report.scale.size(), "scale rows; notes: " + report.notes);
         assertEquals(2, report.sleepProbe.size(), "sleep probes; notes: " + report.notes);
+        assertEquals(2, report.pingPong.size(), "interleaved ping-pong pairs; notes: " + report.notes);
+        for (InterleavedPingPong.Pair p : report.pingPong) {
+            assertTrue(p.hub().tripsPerSecond() > 0 && p.jdk().tripsPerSecond() > 0 && p.unbound().cpuNanosPerTrip() > 0
+                    && p.bound().cpuNanosPerTrip() > 0, p.line());
+        }
 
         String md = Files.readString(out);
-        assertTrue(md.contains("| hub-jdk |") && md.contains("## Idle connections"), md);
+        assertTrue(md.contains("| hub-jdk |") && md.contains("## Idle connections")
+                && md.contains("## Ping-pong, interleaved in one JVM"), md);
         for (String png : List.of("throughput.png", "latency-10.png", "latency-50.png", "cpu-per-request.png")) {
             Path p = dir.resolve("benchmarks").resolve(png);
             assertTrue(Files.size(p) > 1000, "plot " + p + " missing or empty");
