@@ -73,7 +73,6 @@ public final class NettyReactor implements Reactor {
         NIO
     }
 
-    private final ReactorFactory.Host host;
     private final Hub hub;
     private final Transport transport;
     private final HubEventLoop loop;
@@ -88,16 +87,7 @@ public final class NettyReactor implements Reactor {
     private volatile boolean wakeRequested;
     private boolean closed; // carrier only
 
-    /**
-     * Runs {@code task} on the carrier as soon as the running slice ends (see {@link ReactorFactory.Host#runNext}).
-     * Carrier only.
-     */
-    void runAfterSlice(Runnable task) {
-        host.runNext(task);
-    }
-
     private NettyReactor(ReactorFactory.Host host, Transport transport) {
-        this.host = host;
         this.hub = host.hub();
         this.transport = transport;
         // Netty 4.2.18's epoll handler loses a descriptor whose interest went empty: see RearmingEpollIoHandler.

@@ -161,8 +161,6 @@ public final class Hub implements Executor, AutoCloseable {
     private final AtomicLong startedThreads = new AtomicLong();
     private final AtomicInteger cancelledTimers = new AtomicInteger();
     private final ConcurrentHashMap<Thread, ThreadRecord> live = new ConcurrentHashMap<>();
-    /** Callbacks that finish the running slice's work ({@link Host#runNext}); carrier only. */
-    private final ArrayDeque<Runnable> afterSlice = new ArrayDeque<>();
     private final AtomicLong blockedDetections = new AtomicLong();
     private final AtomicLong pinnedParks = new AtomicLong();
     /** Histograms for {@link HubMetrics}; carrier-owned, recording only while a binder is bound. */
@@ -530,7 +528,7 @@ public final class Hub implements Executor, AutoCloseable {
                     now = System.nanoTime();
                     runDueTimers(now);
                 }
-                if (localQueue.isEmpty() && afterSlice.isEmpty()) {
+                if (localQueue.isEmpty()) {
                     if (state != OPEN && tryTerminate()) {
                         return;
                     }
@@ -570,7 +568,6 @@ public final class Hub implements Executor, AutoCloseable {
      * @param start when the batch started: the time a thread that parks in it is noted to have left the carrier
      */
     private void runBatch(long start) {
-        runAfterSlice(); // queued by reactor callbacks since the last slice
         if (recorder.enabled()) {
             runTimedBatch(start);
             return;
@@ -583,9 +580,6 @@ public final class Hub implements Executor, AutoCloseable {
             Thread parked = runSlice(task);
             if (parked != null) {
                 noteOffCarrier(parked, start);
-            }
-            if (!afterSlice.isEmpty()) {
-                runAfterSlice();
             }
             if (i % EXTERNAL_QUEUE_INTERVAL == 0) {
                 drainExternal();
@@ -603,9 +597,6 @@ public final class Hub implements Executor, AutoCloseable {
                 break;
             }
             Thread parked = runSlice(task);
-            if (!afterSlice.isEmpty()) {
-                runAfterSlice(); // the end of this slice's work, so timed with it
-            }
             long end = System.nanoTime();
             long length = end - sliceStart;
             if (length > c[C_LONGEST_SLICE]) {
@@ -667,18 +658,6 @@ public final class Hub implements Executor, AutoCloseable {
             recentRecords[slot] = record;
         }
         record.offCarrierSince = when;
-    }
-
-    /** Runs what {@link Host#runNext} queued: the end of the slice that queued it. Carrier only. */
-    private void runAfterSlice() {
-        Runnable task;
-        while ((task = afterSlice.pollFirst()) != null) {
-            try {
-                task.run();
-            } catch (Throwable e) {
-                LOG.warn("hub '{}': a callback failed: {}", name, task, e);
-            }
-        }
     }
 
     private void threadEnded(Thread vthread) {
@@ -769,7 +748,7 @@ public final class Hub implements Executor, AutoCloseable {
 
     /** Ends the loop if the hub is closing and nothing is left to run. Carrier only. */
     private boolean tryTerminate() {
-        if (liveThreads.get() != 0 || !externalQueue.isEmpty() || !localQueue.isEmpty() || !afterSlice.isEmpty()) {
+        if (liveThreads.get() != 0 || !externalQueue.isEmpty() || !localQueue.isEmpty()) {
             return false;
         }
         STATE.setVolatile(this, TERMINATED);
@@ -779,7 +758,6 @@ public final class Hub implements Executor, AutoCloseable {
             Runnable task;
             while ((task = localQueue.pollFirst()) != null) {
                 runSlice(task);
-                runAfterSlice();
             }
         } while (!externalQueue.isEmpty()); // an offer in flight is linked within a few instructions
 
@@ -1123,16 +1101,7 @@ public final class Hub implements Executor, AutoCloseable {
 
         @Override
         public boolean hasReadyWork() {
-            return !localQueue.isEmpty() || !afterSlice.isEmpty() || !externalQueue.isEmpty();
-        }
-
-        @Override
-        public void runNext(Runnable task) {
-            Objects.requireNonNull(task, "task");
-            if (Thread.currentThread() != carrier && VirtualThreadAccess.currentCarrierThread() != carrier) {
-                throw new IllegalStateException("runNext is for the carrier of hub '" + name + "' only");
-            }
-            afterSlice.addLast(task);
+            return !localQueue.isEmpty() || !externalQueue.isEmpty();
         }
     }
 

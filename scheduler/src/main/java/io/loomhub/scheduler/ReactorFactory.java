@@ -46,16 +46,5 @@ public interface ReactorFactory {
          * last: when true it must not block. Carrier thread only.
          */
         boolean hasReadyWork();
-
-        /**
-         * Runs {@code task} on the carrier as soon as the running slice ends, ahead of everything queued: for
-         * work that finishes what that slice started, such as flushing the bytes a hub thread just wrote, so
-         * they leave before the next thread runs rather than after the whole batch. Called from a reactor
-         * callback (outside any slice), the task runs first in the next batch. The task must not block.
-         * Carrier thread only.
-         *
-         * @param task a short non-blocking callback
-         */
-        void runNext(Runnable task);
     }
 }
