@@ -342,17 +342,13 @@ public class HubServerSocket extends ServerSocket {
     public void setReuseAddress(boolean on) throws SocketException {
         checkOpen();
         reuseAddress = on;
-        Acceptor a = acceptor;
-        if (a != null) {
-            a.channel.config().setOption(ChannelOption.SO_REUSEADDR, on);
-        }
+        applyIfBound(ChannelOption.SO_REUSEADDR, on);
     }
 
     @Override
     public boolean getReuseAddress() throws SocketException {
         checkOpen();
-        Acceptor a = acceptor;
-        return a != null ? a.channel.config().getOption(ChannelOption.SO_REUSEADDR) : reuseAddress;
+        return boundOr(ChannelOption.SO_REUSEADDR, reuseAddress);
     }
 
     @Override
@@ -362,17 +358,27 @@ public class HubServerSocket extends ServerSocket {
             throw new IllegalArgumentException("negative receive size");
         }
         receiveBufferSize = size;
-        Acceptor a = acceptor;
-        if (a != null) {
-            a.channel.config().setOption(ChannelOption.SO_RCVBUF, size);
-        }
+        applyIfBound(ChannelOption.SO_RCVBUF, size);
     }
 
     @Override
     public int getReceiveBufferSize() throws SocketException {
         checkOpen();
+        return boundOr(ChannelOption.SO_RCVBUF, receiveBufferSize);
+    }
+
+    /** Sets {@code option} on the listening channel once bound; before that, bind() applies the stored value. */
+    private <T> void applyIfBound(ChannelOption<T> option, T value) {
         Acceptor a = acceptor;
-        return a != null ? a.channel.config().getOption(ChannelOption.SO_RCVBUF) : receiveBufferSize;
+        if (a != null) {
+            a.channel.config().setOption(option, value);
+        }
+    }
+
+    /** The listening channel's value of {@code option} once bound, else the value stored for bind(). */
+    private <T> T boundOr(ChannelOption<T> option, T stored) {
+        Acceptor a = acceptor;
+        return a != null ? a.channel.config().getOption(option) : stored;
     }
 
     /** Ignored, as by the JDK's own server sockets. */

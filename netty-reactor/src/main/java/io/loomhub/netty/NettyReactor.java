@@ -94,7 +94,7 @@ public final class NettyReactor implements Reactor {
         CountingIoHandler.Factory handlers = new CountingIoHandler.Factory(transport == Transport.EPOLL
                 ? RearmingEpollIoHandler.wrap(EpollIoHandler.newFactory())
                 : NioIoHandler.newFactory());
-        this.loop = new HubEventLoop(this, host, handlers);
+        this.loop = new HubEventLoop(this, host, handlers.factory());
         this.io = handlers.handler(); // made by the loop's constructor
         this.sockets = new SocketRegistry(hub);
     }

@@ -2,13 +2,11 @@ package io.loomhub.netty;
 
 import io.netty.channel.IoHandle;
 import io.netty.channel.IoHandler;
-import io.netty.channel.IoHandlerContext;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.IoOps;
 import io.netty.channel.IoRegistration;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollIoOps;
-import io.netty.util.concurrent.ThreadAwareExecutor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
@@ -43,72 +41,25 @@ import java.io.UncheckedIOException;
  * <h2>Threads</h2>
  * Like the handler it wraps: everything runs on the loop's thread, the hub's carrier.
  */
-final class RearmingEpollIoHandler implements IoHandler {
-
-    private final IoHandler epoll;
+final class RearmingEpollIoHandler extends ForwardingIoHandler {
 
     private RearmingEpollIoHandler(IoHandler epoll) {
-        this.epoll = epoll;
+        super(epoll);
     }
 
-    /** Wraps the handlers of {@code epollFactory}, a factory of {@link EpollIoHandler}s. */
+    /**
+     * Wraps the handlers of {@code epollFactory}. A channel whose descriptor Netty deleted from the epoll set is
+     * still in Netty's registrations, so Netty closes it on shutdown like any other: only {@link #register} changes.
+     */
     static IoHandlerFactory wrap(IoHandlerFactory epollFactory) {
-        return new IoHandlerFactory() {
-            @Override
-            public IoHandler newHandler(ThreadAwareExecutor ioExecutor) {
-                return new RearmingEpollIoHandler(epollFactory.newHandler(ioExecutor));
-            }
-
-            @Override
-            public boolean isChangingThreadSupported() {
-                return epollFactory.isChangingThreadSupported();
-            }
-        };
-    }
-
-    @Override
-    public void initialize() {
-        epoll.initialize();
-    }
-
-    @Override
-    public int run(IoHandlerContext context) {
-        return epoll.run(context);
-    }
-
-    @Override
-    public void prepareToDestroy() {
-        // A channel whose descriptor Netty deleted from the epoll set is still in Netty's registrations, so Netty
-        // closes it here like any other.
-        epoll.prepareToDestroy();
-    }
-
-    @Override
-    public void destroy() {
-        epoll.destroy();
+        return wrapping(epollFactory, RearmingEpollIoHandler::new);
     }
 
     @Override
     public IoRegistration register(IoHandle handle) throws Exception {
-        return new Rearming(handle, epoll.register(handle));
+        return new Rearming(handle, delegate.register(handle));
     }
 
-    @Override
-    public void wakeup() {
-        epoll.wakeup();
-    }
-
-    @Override
-    public boolean isCompatible(Class<? extends IoHandle> handleType) {
-        return epoll.isCompatible(handleType);
-    }
-
-    @Override
-    public String toString() {
-        return "RearmingEpollIoHandler[" + epoll + "]";
-    }
-
-    /** The registration a channel holds: Netty's current one for its handle, replaced after a deletion. */
     private final class Rearming implements IoRegistration {
         private final IoHandle handle;
         private IoRegistration current;
@@ -136,7 +87,7 @@ final class RearmingEpollIoHandler implements IoHandler {
                 // Its cancel tries EPOLL_CTL_DEL again, which fails quietly (ENOENT, logged at debug level).
                 current.cancel();
                 try {
-                    current = epoll.register(handle);
+                    current = delegate.register(handle);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 } catch (RuntimeException e) {
