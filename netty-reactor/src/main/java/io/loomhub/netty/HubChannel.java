@@ -51,11 +51,14 @@ import org.slf4j.LoggerFactory;
  * {@value #READ_PAUSE_BYTES} bytes plus one receive buffer.
  *
  * <h2>Write path</h2>
- * {@code write} copies the caller's bytes into a staging buffer (chunks of {@value #WRITE_CHUNK} bytes) and
- * queues one flush per slice: everything a thread writes before it next parks goes out in one
- * {@code write+flush}, so buffered and unbuffered streams alike never flush per byte. A writer parks while Netty
- * reports the channel unwritable (its pending bytes passed the high water mark) or while it has
- * {@value #WRITE_HIGH_WATER} bytes staged that the carrier has not taken yet.
+ * {@code write} copies the caller's bytes into staging memory and queues one flush per slice: everything a thread
+ * writes before it next parks goes out together, so buffered and unbuffered streams alike never flush per byte.
+ * Small writes (up to {@value WriteArena#MAX_REGION} bytes a slice) are staged in the hub's {@link WriteArena} and
+ * the flush sends them with one {@code send} on the descriptor, without allocating; larger ones, and any the arena
+ * has no room for, are staged in Netty buffers (chunks of {@value #WRITE_CHUNK} bytes) and the flush hands them
+ * to the channel in one {@code write+flush}. A writer parks while Netty reports the channel unwritable (its
+ * pending bytes passed the high water mark) or while it has {@value #WRITE_HIGH_WATER} bytes staged that the
+ * carrier has not taken yet.
  */
 final class HubChannel extends ChannelInboundHandlerAdapter {
 
@@ -107,6 +110,12 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
     private Thread reader;
     private Thread writer;
     private ByteBuf staged;
+    /**
+     * This socket's region of the hub's write arena, {@code [arenaAt, arenaAt + arenaLength)}; length 0 for none.
+     * A socket stages in the arena or in Netty buffers, never in both at once, so the order of its bytes is kept.
+     */
+    private int arenaAt;
+    private int arenaLength;
     /** Full staging buffers waiting for the flush; made on first use (writes of more than one chunk a slice). */
     private ArrayDeque<ByteBuf> unsent;
     private int unsentBytes; // staged + unsent
@@ -185,7 +194,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
         Objects.checkFromIndexSize(off, len, b.length);
         checkNotCarrier("read");
         Thread me = Thread.currentThread();
-        int n = call(() -> tryRead(me, b, off, len));
+        int n = readOnCarrier(me, b, off, len);
         if (n != WOULD_BLOCK) {
             return n;
         }
@@ -196,7 +205,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
                 call(() -> endRead(me));
                 throw closeByInterrupt();
             }
-            n = call(() -> tryRead(me, b, off, len)); // a failure here has released the reader role
+            n = readOnCarrier(me, b, off, len); // a failure here has released the reader role
             if (n != WOULD_BLOCK) {
                 return n;
             }
@@ -213,9 +222,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
         checkNotCarrier("write");
         Thread me = Thread.currentThread();
         while (len > 0) {
-            int o = off;
-            int l = len;
-            int n = call(() -> tryWrite(me, b, o, l)); // a failure here has released the writer role
+            int n = writeOnCarrier(me, b, off, len); // a failure here has released the writer role
             if (n == WOULD_BLOCK) {
                 park(0);
                 if (me.isInterrupted()) {
@@ -227,6 +234,16 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
             off += n;
             len -= n;
         }
+    }
+
+    /** {@link #tryRead} on the carrier; a hub thread calls it directly (no capturing lambda per read). */
+    private int readOnCarrier(Thread me, byte[] b, int off, int len) throws IOException {
+        return hub.inHub() ? tryRead(me, b, off, len) : CarrierCall.run(hub, () -> tryRead(me, b, off, len));
+    }
+
+    /** {@link #tryWrite} on the carrier; a hub thread calls it directly. */
+    private int writeOnCarrier(Thread me, byte[] b, int off, int len) throws IOException {
+        return hub.inHub() ? tryWrite(me, b, off, len) : CarrierCall.run(hub, () -> tryWrite(me, b, off, len));
     }
 
     private void park(long deadline) {
@@ -334,10 +351,11 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
             writer = null;
             throw new SocketException("Broken pipe: the connection is closed");
         }
-        int taken = 0;
+        int taken = canStage() ? stageInArena(b, off, len) : 0;
         while (taken < len && canStage()) {
             ByteBuf buf = staged;
             if (buf == null) {
+                spillArenaRegion(); // its bytes come first: into the queue ahead of the new buffer
                 // Fixed capacity: a staging buffer never grows (no reallocation while the caller copies into it).
                 int size = Math.clamp(len - taken, WRITE_MIN_BUFFER, WRITE_CHUNK);
                 buf = staged = channel.alloc().directBuffer(size, size);
@@ -364,6 +382,91 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
         }
         writer = taken == len ? null : me;
         return taken;
+    }
+
+    /**
+     * Stages all of {@code b[off, off+len)} in the hub's write arena if this socket has nothing in Netty buffers
+     * and the arena has room, appending to the socket's region when it is the arena's newest.
+     *
+     * @return {@code len}, or 0 if the bytes must go to Netty buffers
+     */
+    private int stageInArena(byte[] b, int off, int len) {
+        if (staged != null || unsent != null && !unsent.isEmpty()) {
+            return 0;
+        }
+        WriteArena arena = reactor.writeArena(channel);
+        if (arena == null) {
+            return 0;
+        }
+        if (arenaLength > 0) {
+            if (!arena.append(arenaAt, arenaLength, b, off, len)) {
+                return 0;
+            }
+            arenaLength += len;
+        } else {
+            int at = arena.stage(b, off, len);
+            if (at < 0) {
+                return 0;
+            }
+            arenaAt = at;
+            arenaLength = len;
+        }
+        unsentBytes += len;
+        return len;
+    }
+
+    /** Moves this socket's arena region, if any, into a Netty buffer at the end of the unsent queue. */
+    private void spillArenaRegion() {
+        if (arenaLength > 0) {
+            if (unsent == null) {
+                unsent = new ArrayDeque<>(4);
+            }
+            unsent.add(takeArenaRegion(0));
+        }
+    }
+
+    /** Copies this socket's arena region from byte {@code from} on into a Netty buffer and gives the region back. */
+    private ByteBuf takeArenaRegion(int from) {
+        WriteArena arena = reactor.writeArena(channel);
+        ByteBuf buf = arena.copyOut(channel.alloc(), arenaAt, from, arenaLength);
+        arenaLength = 0;
+        arena.free();
+        return buf;
+    }
+
+    /**
+     * Flushes this socket's arena region: straight from the arena with one {@code send} when Netty holds nothing
+     * for the channel; what the kernel does not take, or all of it when Netty has bytes queued, goes through
+     * Netty behind them. A failed send is reported as Netty reports a failed write (the handler's
+     * {@code exceptionCaught}, then the channel closes).
+     */
+    private void flushArenaRegion() {
+        int sent = -1;
+        if (WriteArena.canSendDirectly(channel)) {
+            try {
+                sent = WriteArena.send(channel, reactor.writeArena(channel), arenaAt, arenaLength);
+            } catch (IOException e) {
+                takeArenaRegion(0).release();
+                channel.pipeline().fireExceptionCaught(e);
+                channel.close();
+                return;
+            }
+            reactor.writeArenaSends++;
+        }
+        if (sent == arenaLength) {
+            arenaLength = 0;
+            reactor.writeArena(channel).free();
+        } else {
+            if (sent >= 0) {
+                reactor.writeArenaShortSends++;
+            }
+            ByteBuf rest = takeArenaRegion(Math.max(sent, 0));
+            if (channel.isActive()) {
+                channel.writeAndFlush(rest, channel.voidPromise());
+            } else {
+                rest.release();
+            }
+        }
     }
 
     /** The writer gives up (interrupt, failure). */
@@ -539,16 +642,20 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
             releaseAll(takeUnsent()); // the writer was woken by the failure and gets it on its next write
             return;
         }
-        // Straight from the staging queue, not through takeUnsent(): no copy of the queue on the hot path.
-        if (unsent != null) {
-            writeAll(unsent);
-        }
-        if (staged != null) {
-            writeOrRelease(staged, channel.isActive());
-            staged = null;
+        if (arenaLength > 0) {
+            flushArenaRegion(); // the socket has nothing in Netty buffers then
+        } else {
+            // Straight from the staging queue, not through takeUnsent(): no copy of the queue on the hot path.
+            if (unsent != null) {
+                writeAll(unsent);
+            }
+            if (staged != null) {
+                writeOrRelease(staged, channel.isActive());
+                staged = null;
+            }
+            channel.flush();
         }
         unsentBytes = 0;
-        channel.flush();
         recordPeak();
         wakeWriterIfRoom();
     }
@@ -562,6 +669,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
     }
 
     private ArrayDeque<ByteBuf> takeUnsent() {
+        spillArenaRegion();
         ArrayDeque<ByteBuf> out = unsent == null ? new ArrayDeque<>(1) : new ArrayDeque<>(unsent);
         if (unsent != null) {
             unsent.clear();

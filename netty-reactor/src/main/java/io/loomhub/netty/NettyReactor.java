@@ -86,6 +86,15 @@ public final class NettyReactor implements Reactor {
      */
     private volatile boolean wakeRequested;
     private boolean closed; // carrier only
+    /** Where the hub's sockets stage small writes (see {@link WriteArena}); made on first use. Carrier only. */
+    private WriteArena writeArena;
+    private boolean writeArenaUnavailable;
+    /**
+     * Regions sent straight from the write arena, and those of them the kernel took only part of (or none of),
+     * whose rest went through Netty; for tests. Carrier only.
+     */
+    long writeArenaSends;
+    long writeArenaShortSends;
 
     private NettyReactor(ReactorFactory.Host host, Transport transport) {
         this.hub = host.hub();
@@ -213,6 +222,33 @@ public final class NettyReactor implements Reactor {
         return group.register(channel);
     }
 
+    /**
+     * The hub's write arena, if {@code channel}'s writes can be sent from it: a channel on a native descriptor,
+     * direct memory with an address, and a reactor that is not closed. Carrier only.
+     *
+     * @return the arena, or {@code null} when the channel's small writes take Netty buffers
+     */
+    WriteArena writeArena(io.netty.channel.Channel channel) {
+        WriteArena arena = writeArena;
+        if (arena == null) {
+            if (writeArenaUnavailable || closed || !WriteArena.supports(channel)) {
+                return null;
+            }
+            arena = WriteArena.allocate(channel.alloc());
+            if (arena == null) {
+                writeArenaUnavailable = true;
+                return null;
+            }
+            writeArena = arena;
+        }
+        return WriteArena.supports(channel) ? arena : null;
+    }
+
+    /** The write arena if one was made, for tests. Carrier only. */
+    WriteArena writeArenaIfMade() {
+        return writeArena;
+    }
+
     /** The hub sockets of this reactor's hub and their owners. */
     SocketRegistry sockets() {
         return sockets;
@@ -303,6 +339,9 @@ public final class NettyReactor implements Reactor {
             if (i > 10_000) {
                 throw new IllegalStateException("the Netty event loop of hub '" + hub.name() + "' did not terminate");
             }
+        }
+        if (writeArena != null) {
+            writeArena.release(); // every channel has closed: no region is left to send
         }
     }
 

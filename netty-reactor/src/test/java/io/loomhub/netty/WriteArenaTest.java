@@ -1,0 +1,312 @@
+package io.loomhub.netty;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.loomhub.scheduler.Hub;
+import io.netty.buffer.ByteBufAllocator;
+import java.io.DataInputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.CRC32;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The hub's write arena ({@link WriteArena}): small writes are sent straight from it, the arena empties after each
+ * flush, and every fallback (arena full, a second write that cannot append, a partial send, a failed send, a
+ * transport without descriptors) delivers the same bytes in the same order as Netty buffers would.
+ */
+class WriteArenaTest {
+
+    private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+
+    @Test
+    void regionsAreBumpAllocatedAndTheArenaStartsAgainOnceAllAreTaken() {
+        WriteArena arena = WriteArena.allocate(ByteBufAllocator.DEFAULT);
+        try {
+            byte[] bytes = new byte[100];
+            int a = arena.stage(bytes, 0, 100);
+            int b = arena.stage(bytes, 0, 50);
+            assertEquals(0, a);
+            assertEquals(100, b);
+            assertTrue(arena.append(b, 50, bytes, 0, 10), "the newest region grows in place");
+            assertTrue(!arena.append(a, 100, bytes, 0, 10), "an older region cannot grow over its successor");
+            assertEquals(-1, arena.stage(new byte[WriteArena.MAX_REGION + 1], 0, WriteArena.MAX_REGION + 1),
+                    "a large write is left to Netty buffers");
+            assertEquals(2, arena.liveRegions());
+            byte[] numbered = new byte[40];
+            for (int i = 0; i < numbered.length; i++) {
+                numbered[i] = (byte) i;
+            }
+            int c = arena.stage(numbered, 0, numbered.length);
+            io.netty.buffer.ByteBuf rest = arena.copyOut(ByteBufAllocator.DEFAULT, c, 15, numbered.length);
+            try {
+                byte[] tail = new byte[rest.readableBytes()];
+                rest.readBytes(tail);
+                assertArrayEquals(java.util.Arrays.copyOfRange(numbered, 15, 40), tail,
+                        "what the kernel did not take: the region from the first byte not sent");
+            } finally {
+                rest.release();
+            }
+            arena.free();
+            arena.free();
+            assertEquals(200, arena.stage(bytes, 0, 1), "a region still live keeps the arena's top");
+            arena.free();
+            arena.free();
+            assertEquals(0, arena.liveRegions());
+            assertEquals(0, arena.stage(bytes, 0, 1), "an empty arena starts again from its first byte");
+            arena.free();
+            int filled = 0;
+            byte[] chunk = new byte[WriteArena.MAX_REGION];
+            while (arena.stage(chunk, 0, chunk.length) >= 0) {
+                filled++;
+            }
+            assertEquals(WriteArena.CAPACITY / WriteArena.MAX_REGION, filled, "a full arena refuses, it never grows");
+        } finally {
+            arena.release();
+        }
+        assertEquals(-1, arena.stage(new byte[1], 0, 1), "a released arena stages nothing");
+    }
+
+    @Test
+    void smallRepliesAreSentStraightFromTheArenaAndItEmptiesAfterEachFlush() throws Exception {
+        try (Hub hub = Hub.builder().name("arena-echo").reactor(NettyReactor.epoll()).build();
+             HubServerSocket server = new HubServerSocket(hub)) {
+            server.bind(new java.net.InetSocketAddress(LOOPBACK, 0));
+            hub.spawn(() -> echoOne(server));
+            int rounds = 200;
+            try (Socket client = new Socket(LOOPBACK, server.getLocalPort())) {
+                client.setSoTimeout(30_000);
+                DataInputStream in = new DataInputStream(client.getInputStream());
+                for (int i = 0; i < rounds; i++) {
+                    byte[] request = pattern(i, 64);
+                    client.getOutputStream().write(request);
+                    byte[] reply = new byte[64];
+                    in.readFully(reply);
+                    assertArrayEquals(request, reply, "round " + i);
+                }
+            }
+            NettyReactor reactor = NettyReactor.of(hub);
+            long sends = onCarrier(hub, () -> reactor.writeArenaSends);
+            assertTrue(sends >= rounds, "every reply left from the arena, not from a buffer of its own: " + sends);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> onCarrier(hub, () -> (long) reactor.writeArenaIfMade().liveRegions()) == 0);
+        }
+    }
+
+    @Test
+    void writesToManySocketsInOneSliceOverflowTheArenaAndAllArriveInOrder() throws Exception {
+        int sockets = 300; // two 1 KiB writes each in one slice: more than the arena holds, and the second ones
+        int piece = 1024;  // cannot append (other sockets' regions came after), so they spill to Netty buffers
+        assertTrue(sockets * piece > WriteArena.CAPACITY);
+        ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor(); // the JDK's scheduler, not the hub
+        try (Hub hub = Hub.builder().name("arena-overflow").reactor(NettyReactor.epoll()).build();
+             ServerSocket sink = new ServerSocket(0, sockets, LOOPBACK)) {
+            List<CompletableFuture<byte[]>> received = new ArrayList<>();
+            CompletableFuture<Void> accepted = CompletableFuture.runAsync(() -> {
+                try {
+                    for (int i = 0; i < sockets; i++) {
+                        Socket s = sink.accept();
+                        received.add(CompletableFuture.supplyAsync(() -> readAll(s), readers));
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }, readers);
+            NettyTestSupport.onHub(hub, () -> {
+                List<HubSocket> open = new ArrayList<>();
+                for (int i = 0; i < sockets; i++) {
+                    open.add(new HubSocket(hub, LOOPBACK.getHostAddress(), sink.getLocalPort()));
+                }
+                accepted.get(30, TimeUnit.SECONDS); // the sink has them in connection order
+                java.util.concurrent.atomic.AtomicBoolean carrierRan = new java.util.concurrent.atomic.AtomicBoolean();
+                hub.execute(() -> carrierRan.set(true)); // runs as soon as this thread gives the carrier up
+                for (int i = 0; i < sockets; i++) {
+                    open.get(i).getOutputStream().write(pattern(i, piece));
+                }
+                for (int i = 0; i < sockets; i++) {
+                    open.get(i).getOutputStream().write(pattern(i + sockets, piece));
+                }
+                assertTrue(!carrierRan.get(), "all the writes ran in one slice: no flush ran between them");
+                for (HubSocket s : open) {
+                    s.close();
+                }
+                return null;
+            });
+            accepted.get(30, TimeUnit.SECONDS);
+            for (int i = 0; i < sockets; i++) {
+                byte[] expected = new byte[2 * piece];
+                System.arraycopy(pattern(i, piece), 0, expected, 0, piece);
+                System.arraycopy(pattern(i + sockets, piece), 0, expected, piece, piece);
+                assertArrayEquals(expected, received.get(i).get(30, TimeUnit.SECONDS), "socket " + i);
+            }
+            NettyReactor reactor = NettyReactor.of(hub);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> onCarrier(hub, () -> (long) reactor.writeArenaIfMade().liveRegions()) == 0);
+        } finally {
+            readers.shutdownNow();
+        }
+    }
+
+    @Test
+    void aPeerThatReadsSlowlyGetsEverySmallWriteInOrderThroughShortSends() throws Exception {
+        int writes = 400;
+        int size = 5000; // one region per flush, not a divisor of the kernel's buffer sizes: sends end mid-region
+        try (Hub hub = Hub.builder().name("arena-partial").reactor(NettyReactor.epoll()).build();
+             ServerSocket sink = new ServerSocket(0, 1, LOOPBACK)) {
+            CompletableFuture<Long> written = new CompletableFuture<>();
+            Thread writer = hub.spawn(() -> {
+                try (HubSocket s = new HubSocket(hub)) {
+                    s.setSendBufferSize(4096);
+                    s.connect(sink.getLocalSocketAddress());
+                    CRC32 crc = new CRC32();
+                    OutputStream out = s.getOutputStream();
+                    for (int i = 0; i < writes; i++) {
+                        byte[] b = pattern(i, size);
+                        crc.update(b);
+                        out.write(b);
+                        Thread.yield(); // end the slice: one flush per write, as a request loop would
+                    }
+                    written.complete(crc.getValue());
+                } catch (Exception e) {
+                    written.completeExceptionally(e);
+                }
+            });
+            try (Socket peer = sink.accept()) {
+                // The kernel's buffers fill up and the writer parks on back-pressure before the peer reads a byte.
+                await().atMost(Duration.ofSeconds(20)).until(() -> writer.getState() == Thread.State.WAITING);
+                CRC32 crc = new CRC32();
+                InputStream in = peer.getInputStream();
+                byte[] buf = new byte[1000];
+                long total = 0;
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    crc.update(buf, 0, n);
+                    total += n;
+                }
+                assertEquals((long) writes * size, total);
+                assertEquals(written.get(30, TimeUnit.SECONDS), crc.getValue());
+            }
+            NettyReactor reactor = NettyReactor.of(hub);
+            assertTrue(onCarrier(hub, () -> reactor.writeArenaShortSends) > 0,
+                    "some regions found the kernel's buffer full and went (in part or whole) through Netty");
+        }
+    }
+
+    @Test
+    void aSendToAResetPeerFailsTheWriterWithSocketExceptionAndClosesTheConnection() throws Exception {
+        try (Hub hub = Hub.builder().name("arena-reset").reactor(NettyReactor.epoll()).build();
+             ServerSocket sink = new ServerSocket(0, 1, LOOPBACK)) {
+            CompletableFuture<HubSocket> connected = new CompletableFuture<>();
+            CompletableFuture<Throwable> failure = new CompletableFuture<>();
+            CompletableFuture<Void> peerGone = new CompletableFuture<>();
+            hub.spawn(() -> {
+                try {
+                    HubSocket s = new HubSocket(hub, LOOPBACK.getHostAddress(), sink.getLocalPort());
+                    connected.complete(s);
+                    peerGone.get(30, TimeUnit.SECONDS);
+                    OutputStream out = s.getOutputStream();
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                    while (System.nanoTime() < deadline) {
+                        out.write(pattern(1, 64));
+                        Thread.yield(); // let the flush run, so each write is one send
+                    }
+                    failure.complete(null);
+                } catch (Throwable e) {
+                    failure.complete(e);
+                }
+            });
+            try (Socket peer = sink.accept()) {
+                peer.setSoLinger(true, 0); // close with a reset
+                connected.get(30, TimeUnit.SECONDS); // the hub has seen the connection complete
+            }
+            peerGone.complete(null);
+            Throwable error = failure.get(30, TimeUnit.SECONDS);
+            assertTrue(error instanceof SocketException, "writer failed with " + error);
+            HubSocket s = connected.get();
+            await().atMost(Duration.ofSeconds(10)).until(() -> !s.connection().channel().isOpen());
+            s.close();
+        }
+    }
+
+    @Test
+    void aNioHubNeverMakesAnArenaAndStillEchoes() throws Exception {
+        try (Hub hub = Hub.builder().name("arena-nio").reactor(NettyReactor.nio()).build();
+             HubServerSocket server = new HubServerSocket(hub)) {
+            server.bind(new java.net.InetSocketAddress(LOOPBACK, 0));
+            hub.spawn(() -> echoOne(server));
+            try (Socket client = new Socket(LOOPBACK, server.getLocalPort())) {
+                client.setSoTimeout(30_000);
+                DataInputStream in = new DataInputStream(client.getInputStream());
+                for (int i = 0; i < 20; i++) {
+                    byte[] request = pattern(i, 64);
+                    client.getOutputStream().write(request);
+                    byte[] reply = new byte[64];
+                    in.readFully(reply);
+                    assertArrayEquals(request, reply);
+                }
+            }
+            NettyReactor reactor = NettyReactor.of(hub);
+            assertNull(onCarrier(hub, reactor::writeArenaIfMade), "NIO channels have no descriptor to send on");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------
+
+    private static void echoOne(HubServerSocket server) {
+        try (Socket s = server.accept()) {
+            InputStream in = s.getInputStream();
+            OutputStream out = s.getOutputStream();
+            byte[] buf = new byte[1024];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                out.write(buf, 0, n);
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] readAll(Socket s) {
+        try (s) {
+            return s.getInputStream().readAllBytes();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Bytes that differ by {@code seed} and by position, so a misplaced or repeated region shows. */
+    private static byte[] pattern(int seed, int size) {
+        byte[] b = new byte[size];
+        for (int i = 0; i < size; i++) {
+            b[i] = (byte) (seed * 31 + i * 7 + (i >> 8));
+        }
+        return b;
+    }
+
+    private static <T> T onCarrier(Hub hub, java.util.concurrent.Callable<T> call) throws Exception {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        hub.execute(() -> {
+            try {
+                result.complete(call.call());
+            } catch (Throwable e) {
+                result.completeExceptionally(e);
+            }
+        });
+        return result.get(30, TimeUnit.SECONDS);
+    }
+}
