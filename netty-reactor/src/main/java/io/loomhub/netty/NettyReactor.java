@@ -10,6 +10,7 @@ import io.netty.channel.ManualIoEventLoop;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.util.concurrent.FastThreadLocalThread;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -41,6 +42,18 @@ import java.util.concurrent.TimeUnit;
  * becomes a Netty task: correct, but a hop through Netty's task queue. Hub sockets avoid it by submitting their
  * channel operations with {@link Hub#execute(Runnable)} when {@link Hub#inHub()} is true: that goes to the hub's
  * local queue (no atomics, no syscall) and runs on the carrier, where {@code inEventLoop()} is true.
+ *
+ * <h2>The carrier is a Netty thread</h2>
+ * The factories make the hub's carrier a {@link FastThreadLocalThread} ({@link ReactorFactory#newCarrierThread}),
+ * the class of Netty's own event-loop threads, built with a {@code Runnable} so that Netty frees its
+ * {@code FastThreadLocal}s when the carrier ends and
+ * {@link FastThreadLocalThread#currentThreadWillCleanupFastThreadLocals()} is true on it. Code that runs on the
+ * carrier outside a virtual thread (channel reads, handlers, flushes, hub-socket operations submitted with
+ * {@link Hub#execute}) then gets Netty's event-loop fast paths: {@code InternalThreadLocalMap.get()} is a field
+ * read instead of a {@code ThreadLocal} probe; the adaptive allocator serves receive buffers from a magazine of
+ * the carrier's own, without the shared magazines' lock; and {@code Recycler} pools its objects (outbound-buffer
+ * entries, for instance) instead of allocating new ones. Inside a hub virtual thread the current thread is the
+ * virtual thread, so none of this applies there.
  *
  * <h2>What the hub can see</h2>
  * The reactor adds its hub's socket counts to the hub's metrics ({@link Hub#addMetric}) when it is created, so
@@ -368,6 +381,16 @@ public final class NettyReactor implements Reactor {
             }
             BY_HUB.put(host.hub(), reactor);
             return reactor;
+        }
+
+        /**
+         * A {@link FastThreadLocalThread} that runs the hub's loop. Its {@code (Runnable, String)} constructor wraps
+         * the loop so Netty frees the carrier's {@code FastThreadLocal}s (allocator magazines, recycler pools) when
+         * it ends, which is also what makes {@code currentThreadWillCleanupFastThreadLocals()} true on it.
+         */
+        @Override
+        public Thread newCarrierThread(Runnable loop, String name) {
+            return new FastThreadLocalThread(loop, name);
         }
 
         @Override

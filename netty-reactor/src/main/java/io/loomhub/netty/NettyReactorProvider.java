@@ -22,6 +22,12 @@ public final class NettyReactorProvider implements ReactorFactory {
         return delegate.create(host);
     }
 
+    /** The delegate's carrier: a Netty {@code FastThreadLocalThread}. */
+    @Override
+    public Thread newCarrierThread(Runnable loop, String name) {
+        return delegate.newCarrierThread(loop, name);
+    }
+
     /** Above the parking reactor's 0, so Netty wins when present. */
     @Override
     public int priority() {

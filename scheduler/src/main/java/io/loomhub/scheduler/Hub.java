@@ -123,6 +123,8 @@ public final class Hub implements Executor, AutoCloseable {
     }
 
     private static final AtomicInteger HUB_NUMBER = new AtomicInteger();
+    /** The hub of each carrier thread while its loop runs, for {@link #current()} on the carrier. */
+    private static final ConcurrentHashMap<Thread, Hub> BY_CARRIER = new ConcurrentHashMap<>();
 
     // ---- configuration ----
     private final String name;
@@ -131,7 +133,8 @@ public final class Hub implements Executor, AutoCloseable {
     private final List<BlockedHubListener> blockedListeners;
 
     // ---- identity ----
-    private final Carrier carrier;
+    /** Made by the reactor factory ({@link ReactorFactory#newCarrierThread}); runs {@link #runLoop}. */
+    private final Thread carrier;
     /** What the JDK's virtual threads hold as their scheduler: a {@link HubScheduler}, or this hub. */
     private final Executor jdkScheduler;
     private final ThreadFactory spawnFactory;
@@ -186,7 +189,7 @@ public final class Hub implements Executor, AutoCloseable {
         this.jdkScheduler = VirtualThreadAccess.hubTimersSupported() ? new HubScheduler(this) : this;
         this.spawnFactory = ofVirtual().name(name + "-thread-", 1).factory();
         this.offloadPool = newOffloadPool(name, b.offloadThreads);
-        this.carrier = new Carrier(this, b.reactorFactory != null ? b.reactorFactory : defaultReactorFactory());
+        this.carrier = newCarrier(b.reactorFactory != null ? b.reactorFactory : defaultReactorFactory());
         this.watchdog = blockingThreshold.isZero() ? null : new Watchdog(this, blockingThreshold);
     }
 
@@ -219,10 +222,10 @@ public final class Hub implements Executor, AutoCloseable {
 
     static Hub currentOrNull() {
         Thread t = Thread.currentThread();
-        if (t instanceof Carrier c) {
-            return c.hub;
+        if (!t.isVirtual()) {
+            return BY_CARRIER.get(t); // a miss for any platform thread but a running carrier
         }
-        if (!t.isVirtual() || !VirtualThreadAccess.usable()) {
+        if (!VirtualThreadAccess.usable()) {
             return null;
         }
         Executor scheduler = VirtualThreadAccess.schedulerOf(t);
@@ -237,7 +240,12 @@ public final class Hub implements Executor, AutoCloseable {
         return name;
     }
 
-    /** The platform thread that runs every slice of this hub's virtual threads and drives its reactor. */
+    /**
+     * The platform thread that runs every slice of this hub's virtual threads and drives its reactor, named
+     * {@code <name>-carrier}, a daemon. Its class is the reactor factory's choice ({@link
+     * ReactorFactory#newCarrierThread}): a plain {@code Thread} by default, a Netty {@code FastThreadLocalThread}
+     * with the Netty reactor.
+     */
     public Thread carrierThread() {
         return carrier;
     }
@@ -469,16 +477,15 @@ public final class Hub implements Executor, AutoCloseable {
         }
         // Rare: a timed park armed off the carrier. Hand the timer to the carrier.
         HubTimer timer = new HubTimer(this, task, deadline, -1);
-        externalQueue.offer(new ArmTimer(timer));
+        externalQueue.offer(new ArmTimer(this, timer));
         wakeCarrierIfSleeping();
         return timer;
     }
 
     /** A carrier callback that puts a timer armed by another thread on the heap. */
-    private record ArmTimer(HubTimer timer) implements Runnable {
+    private record ArmTimer(Hub hub, HubTimer timer) implements Runnable {
         @Override
         public void run() {
-            Hub hub = ((Carrier) Thread.currentThread()).hub;
             hub.timers.add(timer);
             hub.counters[C_TIMERS_ARMED]++;
         }
@@ -511,9 +518,17 @@ public final class Hub implements Executor, AutoCloseable {
     // ------------------------------------------------------------------------------------------------
 
     private void runLoop(ReactorFactory factory) {
+        if (Thread.currentThread() != carrier) { // a factory that broke newCarrierThread's contract
+            startFailure = new IllegalStateException("the loop ran on " + Thread.currentThread()
+                    + ", not on the carrier thread " + factory + " returned");
+            started.countDown();
+            return;
+        }
+        BY_CARRIER.put(carrier, this);
         try {
             reactor = Objects.requireNonNull(factory.create(new Host()), "ReactorFactory returned null");
         } catch (Throwable e) {
+            BY_CARRIER.remove(carrier, this);
             startFailure = e;
             started.countDown();
             terminated.countDown();
@@ -558,6 +573,8 @@ public final class Hub implements Executor, AutoCloseable {
             }
             terminated.countDown();
             throw e;
+        } finally {
+            BY_CARRIER.remove(carrier, this);
         }
     }
 
@@ -1043,18 +1060,50 @@ public final class Hub implements Executor, AutoCloseable {
         return best != null ? best : ReactorFactory.parking();
     }
 
+    /**
+     * Asks the factory for the carrier thread and checks that it can be one: not null, a platform thread, not
+     * started. Names it and makes it a daemon. On the builder's thread.
+     */
+    private Thread newCarrier(ReactorFactory factory) {
+        String carrierName = name + "-carrier";
+        Thread t;
+        try {
+            t = factory.newCarrierThread(() -> runLoop(factory), carrierName);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("hub '" + name + "': " + factory + " could not make a carrier thread: "
+                    + e, e);
+        }
+        String wrong = t == null ? "no thread (null)"
+                : t.isVirtual() ? "a virtual thread (" + t + ")"
+                : t.getState() != Thread.State.NEW ? "a thread that is already started (" + t + ")"
+                : null;
+        if (wrong != null) {
+            throw new IllegalStateException("hub '" + name + "': " + factory + ".newCarrierThread returned " + wrong
+                    + "; it must return a new, unstarted platform thread that runs the hub's loop");
+        }
+        t.setName(carrierName);
+        t.setDaemon(true);
+        return t;
+    }
+
     private void startCarrier() {
         carrier.start();
         try {
-            started.await();
+            // Bounded waits only to notice a carrier thread that ended without running the loop (a broken factory).
+            while (!started.await(50, TimeUnit.MILLISECONDS)) {
+                if (!carrier.isAlive() && started.getCount() != 0) {
+                    startFailure = new IllegalStateException("the carrier thread ended without running the loop");
+                    break;
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while starting hub '" + name + "'", e);
         }
         if (startFailure != null) {
             offloadPool.shutdown();
-            throw new IllegalStateException("hub '" + name + "' could not create its reactor: " + startFailure,
-                    startFailure);
+            throw new IllegalStateException("hub '" + name + "' could not start its carrier and reactor: "
+                    + startFailure, startFailure);
         }
         if (watchdog != null) {
             watchdog.start();
@@ -1066,24 +1115,6 @@ public final class Hub implements Executor, AutoCloseable {
             } catch (Throwable e) { // no jdk.jfr module, or JFR disabled: run without the reports
                 LOG.warn("hub '{}': cannot report pinned parks (JFR unavailable): {}", name, e.toString());
             }
-        }
-    }
-
-    /** The carrier platform thread. Knows its hub, so {@link #current()} needs no thread-local. */
-    private static final class Carrier extends Thread {
-        final Hub hub;
-        private final ReactorFactory factory;
-
-        Carrier(Hub hub, ReactorFactory factory) {
-            super(hub.name + "-carrier");
-            this.hub = hub;
-            this.factory = factory;
-            setDaemon(true);
-        }
-
-        @Override
-        public void run() {
-            hub.runLoop(factory);
         }
     }
 
@@ -1183,7 +1214,8 @@ public final class Hub implements Executor, AutoCloseable {
          * {@link ServiceLoader} (Netty's when {@code loomhub-netty-reactor} is present), else
          * {@link ReactorFactory#parking()}.
          *
-         * @param factory creates the reactor, on the carrier
+         * @param factory makes the carrier thread (on the caller of {@link #build()}) and creates the reactor (on
+         *                the carrier)
          * @return this builder
          */
         public Builder reactor(ReactorFactory factory) {
@@ -1277,7 +1309,8 @@ public final class Hub implements Executor, AutoCloseable {
          * @return the running hub
          * @throws UnsupportedOperationException if the JVM cannot run a hub (Java older than 25, or
          *         {@code --add-opens java.base/java.lang=ALL-UNNAMED} missing); the message names the fix
-         * @throws IllegalStateException         if the reactor could not be created
+         * @throws IllegalStateException         if the reactor could not be created, or the factory's
+         *         {@link ReactorFactory#newCarrierThread} broke its contract (no hub thread is left running)
          */
         public Hub build() {
             Hub hub = new Hub(this);
