@@ -48,9 +48,12 @@ final class LoadGenerator implements AutoCloseable {
         request = Unpooled.unreleasableBuffer(Unpooled.directBuffer(REQUEST_BYTES).writeBytes(bytes));
     }
 
-    /** What one measured run saw. Latencies in nanoseconds. */
+    /**
+     * What one measured run saw. Latencies in nanoseconds. {@code serverCpuSeconds} is the server's user + system
+     * CPU time over the window, {@code serverUserCpuSeconds} the user part of it (the kernel's part is the rest).
+     */
     record Result(int connections, double seconds, long requests, Histogram latency, double serverCpuSeconds,
-                  long serverContextSwitches, java.util.Map<String, Double> serverThreadCpuSeconds,
+                  double serverUserCpuSeconds, long serverContextSwitches, Map<String, Double> serverThreadCpuSeconds,
                   double loadGeneratorCpuSeconds, Map<String, Long> serverSyscalls, int errors) {
         double throughput() {
             return requests / seconds;
@@ -74,7 +77,21 @@ final class LoadGenerator implements AutoCloseable {
 
         /** Server CPU time (user + system) per request, in microseconds. */
         double cpuMicrosPerRequest() {
-            return requests == 0 ? Double.NaN : serverCpuSeconds * 1e6 / requests;
+            return microsPerRequest(serverCpuSeconds);
+        }
+
+        /** Server CPU time in user space (its own code: JVM, runtime, application) per request, in microseconds. */
+        double userMicrosPerRequest() {
+            return microsPerRequest(serverUserCpuSeconds);
+        }
+
+        /** Server CPU time in the kernel (system calls, TCP) per request, in microseconds. */
+        double kernelMicrosPerRequest() {
+            return microsPerRequest(serverCpuSeconds - serverUserCpuSeconds);
+        }
+
+        private double microsPerRequest(double cpuSeconds) {
+            return requests == 0 ? Double.NaN : cpuSeconds * 1e6 / requests;
         }
     }
 
@@ -142,7 +159,7 @@ final class LoadGenerator implements AutoCloseable {
         try {
             CompletableFuture<Result> done = new CompletableFuture<>();
             long[] window = new long[2];
-            double[] cpu = new double[2];
+            ProcStats.CpuTimes[] cpu = new ProcStats.CpuTimes[2];
             long[] switches = new long[2];
             double[] ownCpu = new double[2];
             long self = ProcessHandle.current().pid();
@@ -163,7 +180,7 @@ final class LoadGenerator implements AutoCloseable {
                 run.measuring = true;
                 run.requests = 0;
                 window[0] = System.nanoTime();
-                cpu[0] = ProcStats.cpuSeconds(serverPid);
+                cpu[0] = ProcStats.cpuTimes(serverPid);
                 switches[0] = ProcStats.contextSwitches(serverPid);
                 threadCpu.set(0, ProcStats.threadCpuSeconds(serverPid));
                 ownCpu[0] = ProcStats.cpuSeconds(self);
@@ -172,7 +189,7 @@ final class LoadGenerator implements AutoCloseable {
                 run.measuring = false;
                 run.sending = false;
                 window[1] = System.nanoTime();
-                cpu[1] = ProcStats.cpuSeconds(serverPid);
+                cpu[1] = ProcStats.cpuTimes(serverPid);
                 switches[1] = ProcStats.contextSwitches(serverPid);
                 ownCpu[1] = ProcStats.cpuSeconds(self);
                 java.util.Map<String, Double> perThread = new java.util.TreeMap<>();
@@ -183,15 +200,15 @@ final class LoadGenerator implements AutoCloseable {
                     }
                 });
                 done.complete(new Result(connections, (window[1] - window[0]) / 1e9, run.requests, run.latency,
-                        cpu[1] - cpu[0], switches[1] - switches[0], perThread, ownCpu[1] - ownCpu[0], Map.of(),
-                        run.errors));
+                        cpu[1].total() - cpu[0].total(), cpu[1].user() - cpu[0].user(), switches[1] - switches[0],
+                        perThread, ownCpu[1] - ownCpu[0], Map.of(), run.errors));
             }, (long) ((warmupSeconds + measureSeconds) * 1e9), TimeUnit.NANOSECONDS);
             Result r = done.get((long) (warmupSeconds + measureSeconds) + 30, TimeUnit.SECONDS);
             SyscallCounter counter = syscalls.get(30, TimeUnit.SECONDS);
             Map<String, Long> counts = counter == null ? Map.of() : counter.counts();
             return new Result(r.connections(), r.seconds(), r.requests(), r.latency(), r.serverCpuSeconds(),
-                    r.serverContextSwitches(), r.serverThreadCpuSeconds(), r.loadGeneratorCpuSeconds(), counts,
-                    r.errors());
+                    r.serverUserCpuSeconds(), r.serverContextSwitches(), r.serverThreadCpuSeconds(),
+                    r.loadGeneratorCpuSeconds(), counts, r.errors());
         } finally {
             closeAll(conns);
         }

@@ -14,18 +14,36 @@ final class ProcStats {
 
     private ProcStats() { }
 
-    /** User plus system CPU time of a process so far, in seconds (10 ms resolution). */
-    static double cpuSeconds(long pid) {
+    /**
+     * CPU time of a process or thread so far, in seconds (10 ms resolution): {@code user} is time running the
+     * process's own code (the JVM, the runtime, the application), {@code system} time the kernel spent on its behalf
+     * (system calls: here mostly TCP over loopback).
+     */
+    record CpuTimes(double user, double system) {
+        double total() {
+            return user + system;
+        }
+    }
+
+    /** User and system CPU time of a process so far. */
+    static CpuTimes cpuTimes(long pid) {
         try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            // The command name (field 2) may hold spaces; fields are counted after its closing parenthesis.
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            long utime = Long.parseLong(f[11]); // field 14 of the man page
-            long stime = Long.parseLong(f[12]); // field 15
-            return (utime + stime) / CLOCK_TICKS;
+            return parseCpuTimes(Files.readString(Path.of("/proc", Long.toString(pid), "stat")));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the CPU time of process " + pid, e);
         }
+    }
+
+    /** User plus system CPU time of a process so far, in seconds (10 ms resolution). */
+    static double cpuSeconds(long pid) {
+        return cpuTimes(pid).total();
+    }
+
+    /** utime and stime (fields 14 and 15 of proc(5), in clock ticks) of a /proc/PID[/task/TID]/stat line. */
+    static CpuTimes parseCpuTimes(String stat) {
+        // The command name (field 2) may hold spaces and parentheses; fields are counted after its last ')'.
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return new CpuTimes(Long.parseLong(f[11]) / CLOCK_TICKS, Long.parseLong(f[12]) / CLOCK_TICKS);
     }
 
     /**
@@ -42,8 +60,7 @@ final class ProcStats {
             try {
                 String stat = Files.readString(Path.of("/proc", Long.toString(pid), "task", task, "stat"));
                 String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[-#\\d]+$", "");
-                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                double cpu = (Long.parseLong(f[11]) + Long.parseLong(f[12])) / CLOCK_TICKS;
+                double cpu = parseCpuTimes(stat).total();
                 byName.merge(name.isEmpty() ? "?" : name, cpu, Double::sum);
             } catch (IOException | RuntimeException e) {
                 // The thread ended between the listing and the read.

@@ -138,13 +138,16 @@ final class Report {
     /** Every echo measurement, one line per server × connections × round, for anyone who wants to recompute. */
     String echoCsv() {
         StringBuilder csv = new StringBuilder("server,connections,round,seconds,requests,req_per_s,p50_us,p99_us,"
-                + "p999_us,server_cpu_us_per_req,server_context_switches_per_req,load_generator_cpu,errors\n");
+                + "p999_us,server_cpu_us_per_req,server_user_cpu_us_per_req,server_kernel_cpu_us_per_req,"
+                + "server_context_switches_per_req,load_generator_cpu,errors\n");
         echo.forEach((server, byConns) -> byConns.forEach((conns, rounds) -> rounds.forEach((round, r) ->
-                csv.append(String.format(Locale.ROOT, "%s,%d,%d,%.3f,%d,%.1f,%.1f,%.1f,%.1f,%.3f,%.4f,%.3f,%d%n",
+                csv.append(String.format(Locale.ROOT,
+                        "%s,%d,%d,%.3f,%d,%.1f,%.1f,%.1f,%.1f,%.3f,%.3f,%.3f,%.4f,%.3f,%d%n",
                         server, conns, round + 1, r.seconds(), r.requests(), r.throughput(),
                         r.latency().getValueAtPercentile(50) / 1e3, r.latency().getValueAtPercentile(99) / 1e3,
                         r.latency().getValueAtPercentile(99.9) / 1e3, r.cpuMicrosPerRequest(),
-                        r.contextSwitchesPerRequest(), r.loadGeneratorUtilisation(), r.errors())))));
+                        r.userMicrosPerRequest(), r.kernelMicrosPerRequest(), r.contextSwitchesPerRequest(),
+                        r.loadGeneratorUtilisation(), r.errors())))));
         return csv.toString();
     }
 
@@ -185,8 +188,12 @@ final class Report {
                 event loop (no thread per connection). Per server and connection count: %.1f s warm-up, then %.1f s \
                 measured. Throughput is completed round trips per second of the measured window; server CPU per \
                 request is the server process's user + system time (`/proc/PID/stat`) over the window divided by the \
-                requests. %d rounds; in each round every server is started afresh and runs every connection count, and \
-                the order of servers rotates by one each round. Ratios to the reference are taken within a round, then \
+                requests, also shown split in two: user time (`utime`, field 14 of `/proc/PID/stat`) and kernel time \
+                (`stime`, field 15), both counted in clock ticks of 10 ms; the split separates the runtime's own work \
+                (JVM, scheduler, server code: user space) from the kernel's TCP work over loopback (system calls: most \
+                of an echo server's CPU, and the part that varies most between runs). %d rounds; in each round every \
+                server is started afresh and runs every connection count, and the order of servers rotates by one each \
+                round. Ratios to the reference are taken within a round, then \
                 summarised over rounds as min / median / max. Every blocking-style server (Java, Go, gevent) reads \
                 into a %d-byte buffer per connection and writes back what it read; raw Netty echoes its read buffers. \
                 Also per request: the server's context switches (all its threads, `/proc/PID/task/*/status`), its CPU \
@@ -247,8 +254,14 @@ final class Report {
         int many = options.connections.size() > 1 ? options.connections.get(options.connections.size() - 1) : few;
         ratioTarget(md, "HubSocket echo ≥ 0.95× raw Netty throughput (" + few + " conns)",
                 echoRatio("hub-netty", Servers.REFERENCE, few, LoadGenerator.Result::throughput), 0.95, true);
+        // The verdict is on total CPU; the user and kernel ratios beside it show which side the difference is on.
+        Spread userRatio = echoRatio("hub-netty", Servers.REFERENCE, few, LoadGenerator.Result::userMicrosPerRequest);
+        Spread kernelRatio = echoRatio("hub-netty", Servers.REFERENCE, few,
+                LoadGenerator.Result::kernelMicrosPerRequest);
         ratioTarget(md, "HubSocket echo ≤ 1.10× raw Netty server CPU per request (" + few + " conns)",
-                echoRatio("hub-netty", Servers.REFERENCE, few, LoadGenerator.Result::cpuMicrosPerRequest), 1.10, false);
+                echoRatio("hub-netty", Servers.REFERENCE, few, LoadGenerator.Result::cpuMicrosPerRequest), 1.10, false,
+                userRatio.n() == 0 ? "" : String.format(Locale.ROOT, " (user space %s, kernel %s)",
+                        medianRatio(userRatio), medianRatio(kernelRatio)));
         ratioTarget(md, "HubSocket echo ≥ 1.15× JDK default p=1 + java.net (" + few + " conns)",
                 echoRatio("hub-netty", "jdk", few, LoadGenerator.Result::throughput), 1.15, true);
         ratioTarget(md, "HubSocket echo ahead of Go GOMAXPROCS=1 (" + few + " conns)",
@@ -299,7 +312,13 @@ final class Report {
     }
 
     private void ratioTarget(StringBuilder md, String target, Spread s, double bound, boolean atLeast) {
-        md.append("| ").append(target).append(" | ").append(ratioText(s)).append(" | ")
+        ratioTarget(md, target, s, bound, atLeast, "");
+    }
+
+    /** {@code detail} follows the measured ratio in its cell. */
+    private void ratioTarget(StringBuilder md, String target, Spread s, double bound, boolean atLeast,
+                             String detail) {
+        md.append("| ").append(target).append(" | ").append(ratioText(s)).append(detail).append(" | ")
                 .append(s.n() == 0 ? "n/a (not measured)" : met(atLeast ? s.median() >= bound : s.median() <= bound))
                 .append(" |\n");
     }
@@ -307,6 +326,11 @@ final class Report {
     private static String ratioText(Spread s) {
         return s.n() == 0 ? "not measured"
                 : String.format(Locale.ROOT, "%.2f× (%.2f–%.2f, n=%d)", s.median(), s.min(), s.max(), s.n());
+    }
+
+    /** "1.23×", the median of per-round ratios; empty when there were none. */
+    private static String medianRatio(Spread s) {
+        return s.n() == 0 ? "" : String.format(Locale.ROOT, "%.2f×", s.median());
     }
 
     private static String met(boolean ok) {
@@ -427,12 +451,13 @@ final class Report {
         for (int conns : options.connections) {
             md.append("### ").append(conns).append(" connections\n\n");
             md.append("| server | req/s min / median / max | × netty (median, min–max) | p50 µs | p99 µs | p99.9 µs "
-                    + "| server CPU µs/req | CPU × netty | server context switches/req | load generator CPU | errors |\n");
-            md.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+                    + "| server CPU µs/req | user µs/req | kernel µs/req | CPU × netty | user × netty "
+                    + "| server context switches/req | load generator CPU | errors |\n");
+            md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
             for (String server : servers.keySet()) {
                 Spread tput = echoSpread(server, conns, LoadGenerator.Result::throughput);
                 if (tput.n() == 0) {
-                    md.append("| ").append(server).append(" | no result | | | | | | | | | |\n");
+                    md.append("| ").append(server).append(" | no result | | | | | | | | | | | | |\n");
                     continue;
                 }
                 Spread ratio = echoRatio(server, Servers.REFERENCE, conns, LoadGenerator.Result::throughput);
@@ -440,18 +465,25 @@ final class Report {
                 Spread p99 = echoSpread(server, conns, r -> r.latency().getValueAtPercentile(99) / 1e3);
                 Spread p999 = echoSpread(server, conns, r -> r.latency().getValueAtPercentile(99.9) / 1e3);
                 Spread cpu = echoSpread(server, conns, LoadGenerator.Result::cpuMicrosPerRequest);
+                Spread user = echoSpread(server, conns, LoadGenerator.Result::userMicrosPerRequest);
+                Spread kernel = echoSpread(server, conns, LoadGenerator.Result::kernelMicrosPerRequest);
                 Spread cpuRatio = echoRatio(server, Servers.REFERENCE, conns,
                         LoadGenerator.Result::cpuMicrosPerRequest);
+                Spread userRatio = echoRatio(server, Servers.REFERENCE, conns,
+                        LoadGenerator.Result::userMicrosPerRequest);
                 Spread errors = echoSpread(server, conns, r -> r.errors());
                 Spread switches = echoSpread(server, conns, LoadGenerator.Result::contextSwitchesPerRequest);
                 Spread loadCpu = echoSpread(server, conns, LoadGenerator.Result::loadGeneratorUtilisation);
-                md.append(String.format(Locale.ROOT, "| %s | %s / **%s** / %s | %s | %.0f | %.0f | %.0f | %.2f | %s | %.3f | %.0f%% | %.0f |%n",
+                md.append(String.format(Locale.ROOT, "| %s | %s / **%s** / %s | %s | %.0f | %.0f | %.0f | %.2f | %.2f "
+                        + "| %.2f | %s | %s | %.3f | %.0f%% | %.0f |%n",
                         server, si(tput.min()), si(tput.median()), si(tput.max()), ratioText(ratio), p50.median(),
-                        p99.median(), p999.median(), cpu.median(),
-                        cpuRatio.n() == 0 ? "" : String.format(Locale.ROOT, "%.2f×", cpuRatio.median()),
-                        switches.median(), loadCpu.median() * 100, errors.max()));
+                        p99.median(), p999.median(), cpu.median(), user.median(), kernel.median(),
+                        medianRatio(cpuRatio), medianRatio(userRatio), switches.median(), loadCpu.median() * 100,
+                        errors.max()));
             }
-            md.append("\nLatency columns are medians over rounds of each round's percentile. Load generator CPU is its "
+            md.append("\nLatency and CPU columns are medians over rounds of each round's figure; user and kernel "
+                    + "µs/req split server CPU µs/req into the server's own code and the kernel's work for it, and "
+                    + "the × netty columns are medians of per-round ratios. Load generator CPU is its "
                     + "own process's CPU over the window (100% = its one core busy: then it, not the server, limits "
                     + "throughput, and server CPU per request is the figure to compare).\n\n");
             threadCpuTable(md, conns);

@@ -186,9 +186,10 @@ public final class Suite {
                 try {
                     LoadGenerator.Result r = load.run(server.address(), server.pid(), conns, o.warmupSeconds,
                             o.measureSeconds);
-                    log(String.format("    %,.0f req/s  p50 %.0f µs  p99 %.0f µs  %.2f µs CPU/req  %.3f cs/req  "
-                            + "load generator %.0f%% CPU%s", r.throughput(), r.latency().getValueAtPercentile(50) / 1e3,
-                            r.latency().getValueAtPercentile(99) / 1e3, r.cpuMicrosPerRequest(),
+                    log(String.format("    %,.0f req/s  p50 %.0f µs  p99 %.0f µs  %.2f µs CPU/req (user %.2f, "
+                            + "kernel %.2f)  %.3f cs/req  load generator %.0f%% CPU%s", r.throughput(),
+                            r.latency().getValueAtPercentile(50) / 1e3, r.latency().getValueAtPercentile(99) / 1e3,
+                            r.cpuMicrosPerRequest(), r.userMicrosPerRequest(), r.kernelMicrosPerRequest(),
                             r.contextSwitchesPerRequest(), r.loadGeneratorUtilisation() * 100,
                             r.errors() > 0 ? "  errors " + r.errors() : ""));
                     report.addEcho(spec, round, r);

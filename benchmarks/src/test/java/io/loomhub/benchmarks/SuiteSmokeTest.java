@@ -57,5 +57,24 @@ class SuiteSmokeTest {
             Path p = dir.resolve("benchmarks").resolve(png);
             assertTrue(Files.size(p) > 1000, "plot " + p + " missing or empty");
         }
+        assertTrue(md.contains("| server CPU µs/req | user µs/req | kernel µs/req | CPU × netty | user × netty |"),
+                "echo table header with the user / kernel split: " + md);
+
+        // The per-round CSV: server CPU per request split into user and kernel, numbers that add up to the total.
+        List<String> csv = Files.readAllLines(dir.resolve("benchmarks").resolve("echo-rounds.csv"));
+        List<String> header = List.of(csv.get(0).split(","));
+        int cpu = header.indexOf("server_cpu_us_per_req");
+        int user = header.indexOf("server_user_cpu_us_per_req");
+        int kernel = header.indexOf("server_kernel_cpu_us_per_req");
+        assertTrue(cpu >= 0 && user >= 0 && kernel >= 0, "CSV header: " + csv.get(0));
+        assertEquals(1 + 5 * 2, csv.size(), "one line per server × connection count (one round): " + csv);
+        for (String line : csv.subList(1, csv.size())) {
+            String[] f = line.split(",");
+            double u = Double.parseDouble(f[user]);
+            double k = Double.parseDouble(f[kernel]);
+            double t = Double.parseDouble(f[cpu]);
+            // NaN only when a stalled window completed no request; otherwise the parts add up to the total.
+            assertTrue(Double.isNaN(t) || Math.abs(u + k - t) < 0.002, line);
+        }
     }
 }
