@@ -186,7 +186,8 @@ final class Report {
                 - **Echo load.** A closed loop: each connection sends %d bytes, waits for all of them to come back, \
                 records the round trip in an HdrHistogram, and sends again. The load generator is one Netty epoll \
                 event loop (no thread per connection). Per server and connection count: %.1f s warm-up, then %.1f s \
-                measured. Throughput is completed round trips per second of the measured window; server CPU per \
+                measured; a fresh server process is warmed for %.1f s before its first measured window, because its \
+                JIT compiler threads share its one CPU (with 3 s, hub servers were still compiling in the window). Throughput is completed round trips per second of the measured window; server CPU per \
                 request is the server process's user + system time (`/proc/PID/stat`) over the window divided by the \
                 requests, also shown split in two: user time (`utime`, field 14 of `/proc/PID/stat`) and kernel time \
                 (`stime`, field 15), both counted in clock ticks of 10 ms; the split separates the runtime's own work \
@@ -200,7 +201,7 @@ final class Report {
                 by thread, and its system calls by kind (`perf stat -e syscalls:sys_enter_*`, where perf works).
                 - **Scale.** Idle connections, each held open by the server (for blocking servers: one parked thread \
                 per connection blocked in `read`, holding its %d-byte buffer). Each server first serves 100 \
-                connections for the echo warm-up time, so its read path is compiled as in service (a parked virtual \
+                connections for the fresh-process warm-up time, so its read path is compiled as in service (a parked virtual \
                 thread's stack copy is about twice as large while its frames are still interpreted). Heap is the \
                 JVM heap used after `System.gc()`, before and after; RSS is `VmRSS` from `/proc/PID/status`. Per \
                 connection = difference / connections; the table under it lists the classes that grew by at least \
@@ -213,7 +214,8 @@ final class Report {
                 options.jmhMode == JmhSuite.Mode.SMOKE ? "Smoke mode: one short iteration, numbers meaningless."
                         : "%d warm-up and %d measured iterations of 1 s.".formatted(options.jmhMode.warmups,
                                 options.jmhMode.iterations),
-                LoadGenerator.REQUEST_BYTES, options.warmupSeconds, options.measureSeconds, options.rounds,
+                LoadGenerator.REQUEST_BYTES, options.warmupSeconds, options.measureSeconds,
+                Math.max(options.warmupSeconds, options.jitWarmupSeconds), options.rounds,
                 EchoServer.BUFFER_BYTES, EchoServer.BUFFER_BYTES, options.sleepProbeSleeps, pingPongMethod()));
 
         md.append("Servers:\n\n");

@@ -27,6 +27,12 @@ public final class Suite {
     static final class Options {
         int rounds = 5;
         double warmupSeconds = 3;
+        /**
+         * Warm-up of a fresh server process before its first measured window. The server has one CPU, which its JIT
+         * compiler threads share: with 3 s, hub servers were still compiling (and recompiling after a late
+         * deoptimisation) in the measured window, and their user time per request varied threefold between rounds.
+         */
+        double jitWarmupSeconds = 8;
         double measureSeconds = 3;
         List<Integer> connections = List.of(100, 10_000);
         List<String> servers = null; // null: every server
@@ -58,6 +64,7 @@ public final class Suite {
                 switch (a) {
                     case "--rounds" -> { o.rounds = Integer.parseInt(v); i++; }
                     case "--warmup" -> { o.warmupSeconds = Double.parseDouble(v); i++; }
+                    case "--jit-warmup" -> { o.jitWarmupSeconds = Double.parseDouble(v); i++; }
                     case "--measure" -> { o.measureSeconds = Double.parseDouble(v); i++; }
                     case "--connections" -> { o.connections = ints(v); i++; }
                     case "--servers" -> { o.servers = List.of(v.split(",")); i++; }
@@ -100,7 +107,7 @@ public final class Suite {
     }
 
     static final String USAGE = """
-            options: --rounds N (5)  --warmup S (3)  --measure S (3)  --connections 100,10000
+            options: --rounds N (5)  --warmup S (3)  --jit-warmup S (8)  --measure S (3)  --connections 100,10000
                      --servers a,b (all)  --scale N (0 skips; default: what the descriptor limit allows, <= 100000)
                      --scale-servers a,b  --no-jmh  --jmh-smoke  --jmh-include REGEX  --sleep-probe N (2000, 0 skips)
                      --pingpong-pairs N (10, 0 skips)  --pingpong-round S (0.5)  --pingpong-warmup N (4 pairs)
@@ -181,10 +188,13 @@ public final class Suite {
     private static void echoRound(Options o, LoadGenerator load, ServerProcess.Spec spec, int round, Report report)
             throws InterruptedException {
         try (ServerProcess server = ServerProcess.start(spec, o.serverCpu, o.logDir)) {
+            boolean fresh = true;
             for (int conns : o.connections) {
                 log(String.format("round %d/%d  %-10s %6d connections", round + 1, o.rounds, spec.name(), conns));
+                double warmup = fresh ? Math.max(o.warmupSeconds, o.jitWarmupSeconds) : o.warmupSeconds;
+                fresh = false;
                 try {
-                    LoadGenerator.Result r = load.run(server.address(), server.pid(), conns, o.warmupSeconds,
+                    LoadGenerator.Result r = load.run(server.address(), server.pid(), conns, warmup,
                             o.measureSeconds);
                     log(String.format("    %,.0f req/s  p50 %.0f µs  p99 %.0f µs  %.2f µs CPU/req (user %.2f, "
                             + "kernel %.2f)  %.3f cs/req  load generator %.0f%% CPU%s", r.throughput(),
@@ -214,7 +224,7 @@ public final class Suite {
             // virtual thread's stack is a copy of its frames, and interpreted frames are about twice the size
             // of compiled ones: after a 0.3 s warm-up a hub-netty connection measured 2,209 B of stack chunk,
             // after a warm one 1,034 B.
-            load.run(server.address(), server.pid(), 100, o.warmupSeconds, 0.2);
+            load.run(server.address(), server.pid(), 100, Math.max(o.warmupSeconds, o.jitWarmupSeconds), 0.2);
             int fds0 = settledDescriptors(server);
             Map<String, Long> histogram0 = server.classHistogram();
             long heap0 = server.heapAfterGc();
