@@ -434,7 +434,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
 
     /** Copies this socket's arena region from byte {@code from} on into a Netty buffer and gives the region back. */
     private ByteBuf takeArenaRegion(int from) {
-        WriteArena arena = reactor.writeArena(channel);
+        WriteArena arena = reactor.writeArenaIfMade(); // made: this socket holds a region of it
         ByteBuf buf = arena.copyOut(channel.alloc(), arenaAt, from, arenaLength);
         arenaLength = 0;
         arena.free();
@@ -451,7 +451,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
         int sent = -1;
         if (WriteArena.canSendDirectly(channel)) {
             try {
-                sent = WriteArena.send(channel, reactor.writeArena(channel), arenaAt, arenaLength);
+                sent = WriteArena.send(channel, reactor.writeArenaIfMade(), arenaAt, arenaLength);
             } catch (IOException e) {
                 takeArenaRegion(0).release();
                 channel.pipeline().fireExceptionCaught(e);
@@ -462,7 +462,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
         }
         if (sent == arenaLength) {
             arenaLength = 0;
-            reactor.writeArena(channel).free();
+            reactor.writeArenaIfMade().free();
         } else {
             if (sent >= 0) {
                 reactor.writeArenaShortSends++;

@@ -257,7 +257,10 @@ public final class NettyReactor implements Reactor {
         return WriteArena.supports(channel) ? arena : null;
     }
 
-    /** The write arena if one was made, for tests. Carrier only. */
+    /**
+     * The write arena if one was made, even once the reactor has closed: a socket that holds a region of it takes
+     * the region back through this. Carrier only.
+     */
     WriteArena writeArenaIfMade() {
         return writeArena;
     }

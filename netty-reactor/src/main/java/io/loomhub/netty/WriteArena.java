@@ -2,11 +2,13 @@ package io.loomhub.netty;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.unix.Socket;
 import io.netty.channel.unix.UnixChannel;
 import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
 
 /**
  * One hub's scratch memory for small writes, between a hub thread's {@code write} and the socket's flush.
@@ -93,8 +95,14 @@ final class WriteArena {
         return true;
     }
 
-    /** A Netty buffer holding a copy of {@code [at + from, at + length)} of a region. */
+    /**
+     * A Netty buffer holding a copy of {@code [at + from, at + length)} of a region. Once the arena is released
+     * (the reactor has closed, and with it every channel, so nothing could be sent) the copy is empty.
+     */
     ByteBuf copyOut(ByteBufAllocator allocator, int at, int from, int length) {
+        if (released) {
+            return Unpooled.EMPTY_BUFFER;
+        }
         int n = length - from;
         ByteBuf buf = allocator.directBuffer(n, n);
         buf.writeBytes(memory, at + from, n);
@@ -108,6 +116,9 @@ final class WriteArena {
      * @throws IOException the send's error (the caller reports it as Netty would report a failed write)
      */
     static int send(Channel channel, WriteArena arena, int at, int length) throws IOException {
+        if (arena.released) {
+            throw new ClosedChannelException(); // the reactor, and so every channel, has closed
+        }
         Socket socket = (Socket) ((UnixChannel) channel).fd();
         return socket.sendAddress(arena.address, at, at + length);
     }

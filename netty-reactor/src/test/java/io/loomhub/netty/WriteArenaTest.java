@@ -244,6 +244,49 @@ class WriteArenaTest {
     }
 
     @Test
+    void bytesStillInTheArenaWhenTheSocketClosesInTheSameSliceArriveBeforeTheEndOfStream() throws Exception {
+        ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor();
+        try (Hub hub = Hub.builder().name("arena-close").reactor(NettyReactor.epoll()).build();
+             ServerSocket sink = new ServerSocket(0, 2, LOOPBACK)) {
+            List<CompletableFuture<byte[]>> received = new ArrayList<>();
+            CompletableFuture<Void> accepted = CompletableFuture.runAsync(() -> {
+                try {
+                    for (int i = 0; i < 2; i++) {
+                        Socket s = sink.accept();
+                        received.add(CompletableFuture.supplyAsync(() -> readAll(s), readers));
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }, readers);
+            NettyTestSupport.onHub(hub, () -> {
+                HubSocket closedByUser = new HubSocket(hub, LOOPBACK.getHostAddress(), sink.getLocalPort());
+                closedByUser.getOutputStream().write(pattern(1, 64));
+                closedByUser.close(); // same slice: the flush has not run, the bytes are still in the arena
+                return null;
+            });
+            Thread leaker = hub.spawn(() -> {
+                try {
+                    HubSocket leaked = new HubSocket(hub, LOOPBACK.getHostAddress(), sink.getLocalPort());
+                    leaked.getOutputStream().write(pattern(2, 64));
+                    // Ends without close(): the leak rule closes it, flushing what is still staged.
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            leaker.join(NettyTestSupport.JOIN);
+            accepted.get(30, TimeUnit.SECONDS);
+            assertArrayEquals(pattern(1, 64), received.get(0).get(30, TimeUnit.SECONDS), "closed by its user");
+            assertArrayEquals(pattern(2, 64), received.get(1).get(30, TimeUnit.SECONDS), "closed by the leak rule");
+            NettyReactor reactor = NettyReactor.of(hub);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> onCarrier(hub, () -> (long) reactor.writeArenaIfMade().liveRegions()) == 0);
+        } finally {
+            readers.shutdownNow();
+        }
+    }
+
+    @Test
     void aNioHubNeverMakesAnArenaAndStillEchoes() throws Exception {
         try (Hub hub = Hub.builder().name("arena-nio").reactor(NettyReactor.nio()).build();
              HubServerSocket server = new HubServerSocket(hub)) {
