@@ -242,19 +242,14 @@ public final class NettyReactor implements Reactor {
      * @return the arena, or {@code null} when the channel's small writes take Netty buffers
      */
     WriteArena writeArena(io.netty.channel.Channel channel) {
-        WriteArena arena = writeArena;
-        if (arena == null) {
-            if (writeArenaUnavailable || closed || !WriteArena.supports(channel)) {
-                return null;
-            }
-            arena = WriteArena.allocate(channel.alloc());
-            if (arena == null) {
-                writeArenaUnavailable = true;
-                return null;
-            }
-            writeArena = arena;
+        if (closed || writeArenaUnavailable || !WriteArena.supports(channel)) {
+            return null;
         }
-        return WriteArena.supports(channel) ? arena : null;
+        if (writeArena == null) {
+            writeArena = WriteArena.allocate(channel.alloc());
+            writeArenaUnavailable = writeArena == null;
+        }
+        return writeArena;
     }
 
     /**

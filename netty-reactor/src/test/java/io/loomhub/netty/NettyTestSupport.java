@@ -38,6 +38,17 @@ final class NettyTestSupport {
         return onHub(task -> hub.ofVirtual().name(threadName).start(task), call);
     }
 
+    /**
+     * Runs {@code call} as a carrier callback of {@code hub} (where the reactor's carrier-confined state may be read)
+     * and returns its result, bounded in time.
+     */
+    static <T> T callOnCarrier(Hub hub, Callable<T> call) throws Exception {
+        return onHub(task -> {
+            hub.execute(task);
+            return null;
+        }, call);
+    }
+
     private static <T> T onHub(java.util.function.Function<Runnable, Thread> start, Callable<T> call) throws Exception {
         CompletableFuture<T> result = new CompletableFuture<>();
         start.apply(() -> {

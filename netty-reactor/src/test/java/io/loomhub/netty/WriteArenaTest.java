@@ -85,26 +85,13 @@ class WriteArenaTest {
     @Test
     void smallRepliesAreSentStraightFromTheArenaAndItEmptiesAfterEachFlush() throws Exception {
         try (Hub hub = Hub.builder().name("arena-echo").reactor(NettyReactor.epoll()).build();
-             HubServerSocket server = new HubServerSocket(hub)) {
-            server.bind(new java.net.InetSocketAddress(LOOPBACK, 0));
-            hub.spawn(() -> echoOne(server));
+             TestEchoServer server = TestEchoServer.start(hub)) {
             int rounds = 200;
-            try (Socket client = new Socket(LOOPBACK, server.getLocalPort())) {
-                client.setSoTimeout(30_000);
-                DataInputStream in = new DataInputStream(client.getInputStream());
-                for (int i = 0; i < rounds; i++) {
-                    byte[] request = pattern(i, 64);
-                    client.getOutputStream().write(request);
-                    byte[] reply = new byte[64];
-                    in.readFully(reply);
-                    assertArrayEquals(request, reply, "round " + i);
-                }
-            }
+            echoRounds(server.port(), rounds);
             NettyReactor reactor = NettyReactor.of(hub);
-            long sends = onCarrier(hub, () -> reactor.writeArenaSends);
+            long sends = NettyTestSupport.callOnCarrier(hub, () -> reactor.writeArenaSends);
             assertTrue(sends >= rounds, "every reply left from the arena, not from a buffer of its own: " + sends);
-            await().atMost(Duration.ofSeconds(10))
-                    .until(() -> onCarrier(hub, () -> (long) reactor.writeArenaIfMade().liveRegions()) == 0);
+            awaitArenaEmpty(hub);
         }
     }
 
@@ -116,17 +103,7 @@ class WriteArenaTest {
         ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor(); // the JDK's scheduler, not the hub
         try (Hub hub = Hub.builder().name("arena-overflow").reactor(NettyReactor.epoll()).build();
              ServerSocket sink = new ServerSocket(0, sockets, LOOPBACK)) {
-            List<CompletableFuture<byte[]>> received = new ArrayList<>();
-            CompletableFuture<Void> accepted = CompletableFuture.runAsync(() -> {
-                try {
-                    for (int i = 0; i < sockets; i++) {
-                        Socket s = sink.accept();
-                        received.add(CompletableFuture.supplyAsync(() -> readAll(s), readers));
-                    }
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            }, readers);
+            CompletableFuture<List<CompletableFuture<byte[]>>> accepted = acceptAndReadAll(sink, sockets, readers);
             NettyTestSupport.onHub(hub, () -> {
                 List<HubSocket> open = new ArrayList<>();
                 for (int i = 0; i < sockets; i++) {
@@ -147,16 +124,14 @@ class WriteArenaTest {
                 }
                 return null;
             });
-            accepted.get(30, TimeUnit.SECONDS);
+            List<CompletableFuture<byte[]>> received = accepted.get(30, TimeUnit.SECONDS);
             for (int i = 0; i < sockets; i++) {
                 byte[] expected = new byte[2 * piece];
                 System.arraycopy(pattern(i, piece), 0, expected, 0, piece);
                 System.arraycopy(pattern(i + sockets, piece), 0, expected, piece, piece);
                 assertArrayEquals(expected, received.get(i).get(30, TimeUnit.SECONDS), "socket " + i);
             }
-            NettyReactor reactor = NettyReactor.of(hub);
-            await().atMost(Duration.ofSeconds(10))
-                    .until(() -> onCarrier(hub, () -> (long) reactor.writeArenaIfMade().liveRegions()) == 0);
+            awaitArenaEmpty(hub);
         } finally {
             readers.shutdownNow();
         }
@@ -202,7 +177,7 @@ class WriteArenaTest {
                 assertEquals(written.get(30, TimeUnit.SECONDS), crc.getValue());
             }
             NettyReactor reactor = NettyReactor.of(hub);
-            assertTrue(onCarrier(hub, () -> reactor.writeArenaShortSends) > 0,
+            assertTrue(NettyTestSupport.callOnCarrier(hub, () -> reactor.writeArenaShortSends) > 0,
                     "some regions found the kernel's buffer full and went (in part or whole) through Netty");
         }
     }
@@ -248,17 +223,7 @@ class WriteArenaTest {
         ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor();
         try (Hub hub = Hub.builder().name("arena-close").reactor(NettyReactor.epoll()).build();
              ServerSocket sink = new ServerSocket(0, 2, LOOPBACK)) {
-            List<CompletableFuture<byte[]>> received = new ArrayList<>();
-            CompletableFuture<Void> accepted = CompletableFuture.runAsync(() -> {
-                try {
-                    for (int i = 0; i < 2; i++) {
-                        Socket s = sink.accept();
-                        received.add(CompletableFuture.supplyAsync(() -> readAll(s), readers));
-                    }
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            }, readers);
+            CompletableFuture<List<CompletableFuture<byte[]>>> accepted = acceptAndReadAll(sink, 2, readers);
             NettyTestSupport.onHub(hub, () -> {
                 HubSocket closedByUser = new HubSocket(hub, LOOPBACK.getHostAddress(), sink.getLocalPort());
                 closedByUser.getOutputStream().write(pattern(1, 64));
@@ -275,12 +240,10 @@ class WriteArenaTest {
                 }
             });
             leaker.join(NettyTestSupport.JOIN);
-            accepted.get(30, TimeUnit.SECONDS);
+            List<CompletableFuture<byte[]>> received = accepted.get(30, TimeUnit.SECONDS);
             assertArrayEquals(pattern(1, 64), received.get(0).get(30, TimeUnit.SECONDS), "closed by its user");
             assertArrayEquals(pattern(2, 64), received.get(1).get(30, TimeUnit.SECONDS), "closed by the leak rule");
-            NettyReactor reactor = NettyReactor.of(hub);
-            await().atMost(Duration.ofSeconds(10))
-                    .until(() -> onCarrier(hub, () -> (long) reactor.writeArenaIfMade().liveRegions()) == 0);
+            awaitArenaEmpty(hub);
         } finally {
             readers.shutdownNow();
         }
@@ -289,39 +252,56 @@ class WriteArenaTest {
     @Test
     void aNioHubNeverMakesAnArenaAndStillEchoes() throws Exception {
         try (Hub hub = Hub.builder().name("arena-nio").reactor(NettyReactor.nio()).build();
-             HubServerSocket server = new HubServerSocket(hub)) {
-            server.bind(new java.net.InetSocketAddress(LOOPBACK, 0));
-            hub.spawn(() -> echoOne(server));
-            try (Socket client = new Socket(LOOPBACK, server.getLocalPort())) {
-                client.setSoTimeout(30_000);
-                DataInputStream in = new DataInputStream(client.getInputStream());
-                for (int i = 0; i < 20; i++) {
-                    byte[] request = pattern(i, 64);
-                    client.getOutputStream().write(request);
-                    byte[] reply = new byte[64];
-                    in.readFully(reply);
-                    assertArrayEquals(request, reply);
-                }
-            }
+             TestEchoServer server = TestEchoServer.start(hub)) {
+            echoRounds(server.port(), 20);
             NettyReactor reactor = NettyReactor.of(hub);
-            assertNull(onCarrier(hub, reactor::writeArenaIfMade), "NIO channels have no descriptor to send on");
+            assertNull(NettyTestSupport.callOnCarrier(hub, reactor::writeArenaIfMade),
+                    "NIO channels have no descriptor to send on");
         }
     }
 
     // ------------------------------------------------------------------------------------------------
 
-    private static void echoOne(HubServerSocket server) {
-        try (Socket s = server.accept()) {
-            InputStream in = s.getInputStream();
-            OutputStream out = s.getOutputStream();
-            byte[] buf = new byte[1024];
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                out.write(buf, 0, n);
+    /** {@code rounds} 64-byte requests to an echo server on {@code port}, each reply checked. */
+    private static void echoRounds(int port, int rounds) throws Exception {
+        try (Socket client = new Socket(LOOPBACK, port)) {
+            client.setSoTimeout(30_000);
+            DataInputStream in = new DataInputStream(client.getInputStream());
+            for (int i = 0; i < rounds; i++) {
+                byte[] request = pattern(i, 64);
+                client.getOutputStream().write(request);
+                byte[] reply = new byte[64];
+                in.readFully(reply);
+                assertArrayEquals(request, reply, "round " + i);
             }
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * Accepts {@code count} connections on {@code sink} and reads each to its end on a reader thread; completes
+     * with the readers' results in connection order once all are accepted.
+     */
+    private static CompletableFuture<List<CompletableFuture<byte[]>>> acceptAndReadAll(ServerSocket sink, int count,
+                                                                                       ExecutorService readers) {
+        return CompletableFuture.supplyAsync(() -> {
+            List<CompletableFuture<byte[]>> received = new ArrayList<>();
+            try {
+                for (int i = 0; i < count; i++) {
+                    Socket s = sink.accept();
+                    received.add(CompletableFuture.supplyAsync(() -> readAll(s), readers));
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            return received;
+        }, readers);
+    }
+
+    /** Waits until every region of the hub's write arena has been taken back. */
+    private static void awaitArenaEmpty(Hub hub) {
+        NettyReactor reactor = NettyReactor.of(hub);
+        await().atMost(Duration.ofSeconds(10)).until(() -> NettyTestSupport.callOnCarrier(hub,
+                () -> reactor.writeArenaIfMade().liveRegions()) == 0);
     }
 
     private static byte[] readAll(Socket s) {
@@ -339,17 +319,5 @@ class WriteArenaTest {
             b[i] = (byte) (seed * 31 + i * 7 + (i >> 8));
         }
         return b;
-    }
-
-    private static <T> T onCarrier(Hub hub, java.util.concurrent.Callable<T> call) throws Exception {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        hub.execute(() -> {
-            try {
-                result.complete(call.call());
-            } catch (Throwable e) {
-                result.completeExceptionally(e);
-            }
-        });
-        return result.get(30, TimeUnit.SECONDS);
     }
 }
