@@ -436,9 +436,14 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
     private ByteBuf takeArenaRegion(int from) {
         WriteArena arena = reactor.writeArenaIfMade(); // made: this socket holds a region of it
         ByteBuf buf = arena.copyOut(channel.alloc(), arenaAt, from, arenaLength);
-        arenaLength = 0;
-        arena.free();
+        freeArenaRegion();
         return buf;
+    }
+
+    /** Gives this socket's arena region back without copying it (sent, or failed). */
+    private void freeArenaRegion() {
+        arenaLength = 0;
+        reactor.writeArenaIfMade().free();
     }
 
     /**
@@ -451,9 +456,9 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
         int sent = -1;
         if (WriteArena.canSendDirectly(channel)) {
             try {
-                sent = WriteArena.send(channel, reactor.writeArenaIfMade(), arenaAt, arenaLength);
+                sent = reactor.writeArenaIfMade().send(channel, arenaAt, arenaLength);
             } catch (IOException e) {
-                takeArenaRegion(0).release();
+                freeArenaRegion();
                 channel.pipeline().fireExceptionCaught(e);
                 channel.close();
                 return;
@@ -461,8 +466,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
             reactor.writeArenaSends++;
         }
         if (sent == arenaLength) {
-            arenaLength = 0;
-            reactor.writeArenaIfMade().free();
+            freeArenaRegion();
         } else {
             if (sent >= 0) {
                 reactor.writeArenaShortSends++;

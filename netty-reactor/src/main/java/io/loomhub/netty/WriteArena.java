@@ -115,12 +115,12 @@ final class WriteArena {
      * @return bytes the kernel took (0 when its send buffer is full)
      * @throws IOException the send's error (the caller reports it as Netty would report a failed write)
      */
-    static int send(Channel channel, WriteArena arena, int at, int length) throws IOException {
-        if (arena.released) {
+    int send(Channel channel, int at, int length) throws IOException {
+        if (released) {
             throw new ClosedChannelException(); // the reactor, and so every channel, has closed
         }
         Socket socket = (Socket) ((UnixChannel) channel).fd();
-        return socket.sendAddress(arena.address, at, at + length);
+        return socket.sendAddress(address, at, at + length);
     }
 
     /** Whether a region may bypass Netty now: the channel is open and has nothing queued that must go first. */
