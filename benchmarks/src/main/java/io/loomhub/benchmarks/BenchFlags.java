@@ -11,6 +11,8 @@ final class BenchFlags {
     static final String ADD_OPENS = "--add-opens=java.base/java.lang=ALL-UNNAMED";
     /** JavaNetSockets.patch() reaches the JDK's own socket implementation for threads off the hub. */
     static final String ADD_OPENS_NET = "--add-opens=java.base/java.net=ALL-UNNAMED";
+    /** A hub polls its threads' JDK sockets on its own loop (NettyReactor.pollsJdkSockets). */
+    static final String ADD_OPENS_NIO = "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED";
     /** Netty's native epoll transport. */
     static final String NATIVE_ACCESS = "--enable-native-access=ALL-UNNAMED";
     /** One carrier for the JDK's default scheduler, so it meets the hub core for core. */

@@ -18,6 +18,7 @@ final class Servers {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add(BenchFlags.ADD_OPENS);
+        cmd.add(BenchFlags.ADD_OPENS_NIO);
         cmd.add(BenchFlags.NATIVE_ACCESS);
         cmd.add(BenchFlags.HEAP);
         cmd.add("-cp");

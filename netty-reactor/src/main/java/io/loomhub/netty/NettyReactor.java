@@ -92,6 +92,8 @@ public final class NettyReactor implements Reactor {
     /** The loop's I/O handler, which counts the registrations on the loop. */
     private final CountingIoHandler io;
     private final SocketRegistry sockets;
+    /** Where this hub's threads wait on JDK sockets ({@link JdkSocketPolling}); null on NIO or with routing off. */
+    private final HubJdkPoller jdkPoller;
     /**
      * Set by {@link #wakeup()}, consumed by the next blocking {@link #poll}. Netty's own wake-up only writes the
      * eventfd when the loop has already published that it sleeps; a wake-up that comes earlier (for instance
@@ -119,6 +121,7 @@ public final class NettyReactor implements Reactor {
         this.loop = new HubEventLoop(this, host, handlers.factory());
         this.io = handlers.handler(); // made by the loop's constructor
         this.sockets = new SocketRegistry(hub);
+        this.jdkPoller = transport == Transport.EPOLL && JdkSocketPolling.install() ? new HubJdkPoller(this) : null;
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -182,6 +185,23 @@ public final class NettyReactor implements Reactor {
     }
 
     /**
+     * Whether this hub's own event loop wakes its threads that wait on JDK sockets ({@code java.net.Socket},
+     * {@code ServerSocket}, NIO channels in blocking mode, pipes), instead of the JDK's poller threads. When it does,
+     * such a wait arms the descriptor in one of the hub's epoll sets and the thread resumes from a carrier callback,
+     * as for a {@link HubSocket}; no other thread takes part. It does on the epoll transport when the JVM runs with
+     * {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED} and {@code -Dloomhub.pollJdkSockets} is not
+     * {@code false}; otherwise the JDK's poller wakes them through the hub's external queue (logged once at INFO with
+     * the reason). See {@code docs/sockets.md}. Any thread; never blocks.
+     *
+     * @param hub a running hub
+     * @return true if the hub polls its threads' JDK sockets itself
+     * @throws IllegalStateException if the hub does not run a {@code NettyReactor}, or has terminated
+     */
+    public static boolean pollsJdkSockets(Hub hub) {
+        return of(hub).jdkPoller != null;
+    }
+
+    /**
      * The transport of a hub's loop, to pick the channel classes to register on {@link #eventLoop(Hub)}
      * ({@code EpollSocketChannel} or {@code NioSocketChannel}). Any thread; never blocks.
      *
@@ -213,6 +233,11 @@ public final class NettyReactor implements Reactor {
     /** The Netty reactor of a hub, or null if it runs none (or has terminated). Any thread; never blocks. */
     static NettyReactor find(Hub hub) {
         return BY_HUB.get(hub);
+    }
+
+    /** Where this hub's threads wait on JDK sockets, or null if the JDK's poller wakes them. */
+    HubJdkPoller jdkPoller() {
+        return jdkPoller;
     }
 
     /** The hub that drives this reactor. */
@@ -311,7 +336,8 @@ public final class NettyReactor implements Reactor {
      */
     @Override
     public int registeredIoCount() {
-        return io.liveRegistrations();
+        HubJdkPoller p = jdkPoller;
+        return p == null ? io.liveRegistrations() : io.liveRegistrations() - p.loopRegistrations() + p.waiting();
     }
 
     /** {@inheritDoc} Any thread; an {@code eventfd} write only when the loop is asleep in {@code epoll_wait}. */
@@ -353,6 +379,9 @@ public final class NettyReactor implements Reactor {
         }
         if (writeArena != null) {
             writeArena.release(); // every channel has closed: no region is left to send
+        }
+        if (jdkPoller != null) {
+            jdkPoller.close(); // the loop closed its registrations; this releases a set it never registered
         }
     }
 

@@ -1,0 +1,165 @@
+package io.loomhub.netty;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.loomhub.scheduler.Hub;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link JdkSocketPolling} with and without its JVM flag and property, each in a fresh JVM: routing is installed once
+ * per JVM, when the first epoll hub starts, and the flag is a JVM option.
+ */
+class JdkSocketPollingFlagTest {
+
+    private static final String NIO_OPENS = "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED";
+    private static final int ROUNDS = 500;
+
+    /** Runs {@code main} in a child JVM with the hub's flags plus {@code extra}; returns its output, exit code last. */
+    private static String child(Class<?> main, String... extra) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-opens=java.base/java.lang=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED"));
+        cmd.addAll(List.of(extra));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("child JVM did not end within 60 s:\n" + out);
+        }
+        return out + "\nexit=" + p.exitValue();
+    }
+
+    @Test
+    void withTheFlagTheHubWakesItsJdkSocketsItself() throws Exception {
+        String out = child(EchoOnAHub.class, NIO_OPENS);
+        assertTrue(out.contains("polls=true reason=null"), out);
+        assertTrue(out.contains("echo rounds=" + ROUNDS), out);
+        assertTrue(out.contains("jdk poller resumes=few"), out);
+        assertTrue(out.endsWith("exit=0"), out);
+    }
+
+    @Test
+    void withoutTheFlagTheJdkPollerWakesThemAndTheReasonNamesTheFlag() throws Exception {
+        String out = child(EchoOnAHub.class);
+        assertTrue(out.contains("polls=false reason=start the JVM with --add-opens java.base/sun.nio.ch=ALL-UNNAMED"),
+                out);
+        assertTrue(out.contains("echo rounds=" + ROUNDS), out);
+        assertTrue(out.contains("jdk poller resumes=one per wait"), out);
+        assertTrue(out.endsWith("exit=0"), out);
+    }
+
+    @Test
+    void thePropertyTurnsItOff() throws Exception {
+        String out = child(EchoOnAHub.class, NIO_OPENS, "-D" + JdkSocketPolling.PROPERTY + "=false");
+        assertTrue(out.contains("polls=false reason=-Dloomhub.pollJdkSockets=false"), out);
+        assertTrue(out.contains("echo rounds=" + ROUNDS), out);
+        assertTrue(out.contains("jdk poller resumes=one per wait"), out);
+        assertTrue(out.endsWith("exit=0"), out);
+    }
+
+    @Test
+    void aWaitThatBeganBeforeTheFirstHubStillWakesWhenItsSocketCloses() throws Exception {
+        String out = child(WaitAcrossInstall.class, NIO_OPENS);
+        assertTrue(out.contains("polls=true"), out);
+        assertTrue(out.contains("reader woke with SocketException"), out);
+        assertTrue(out.contains("echo rounds=" + ROUNDS), out);
+        assertTrue(out.endsWith("exit=0"), out);
+    }
+
+    /**
+     * One hub thread echoes, another sends {@value #ROUNDS} requests, both on java.net sockets; prints whether the
+     * hub polled them and how many resumes other threads (the JDK's pollers) submitted.
+     */
+    static final class EchoOnAHub {
+        public static void main(String[] args) throws Exception {
+            try (Hub hub = Hub.create()) {
+                System.out.println("polls=" + NettyReactor.pollsJdkSockets(hub) + " reason="
+                        + JdkSocketPolling.offReason());
+                long external = hub.stats().externalSubmissions();
+                int rounds = echo(hub);
+                System.out.println("echo rounds=" + rounds);
+                long resumes = hub.stats().externalSubmissions() - external;
+                // 2 waits per round on the hub; the two spawns from this thread are the only other submissions.
+                System.out.println("jdk poller resumes=" + (resumes < 20 ? "few"
+                        : resumes >= ROUNDS ? "one per wait" : String.valueOf(resumes)));
+            }
+        }
+    }
+
+    /**
+     * A default-scheduler virtual thread starts waiting on a socket read before any hub exists; a hub then starts
+     * (which installs routing), and the socket is closed: the JDK's close wake-up must still reach the reader.
+     */
+    static final class WaitAcrossInstall {
+        public static void main(String[] args) throws Exception {
+            try (ServerSocket listener = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
+                 Socket s = new Socket(InetAddress.getLoopbackAddress(), listener.getLocalPort());
+                 Socket peer = listener.accept()) {
+                CompletableFuture<String> ended = new CompletableFuture<>();
+                Thread reader = Thread.ofVirtual().start(() -> {
+                    try {
+                        ended.complete("read " + s.getInputStream().read());
+                    } catch (IOException e) {
+                        ended.complete(e.getClass().getSimpleName());
+                    }
+                });
+                while (reader.getState() != Thread.State.WAITING) {
+                    Thread.onSpinWait(); // bounded by the child's 60 s limit; the read parks at once
+                }
+                try (Hub hub = Hub.create()) {
+                    System.out.println("polls=" + NettyReactor.pollsJdkSockets(hub));
+                    s.close();
+                    System.out.println("reader woke with " + ended.get(10, TimeUnit.SECONDS));
+                    System.out.println("echo rounds=" + echo(hub));
+                }
+            }
+        }
+    }
+
+    /** {@value #ROUNDS} 64-byte round trips between two hub threads over java.net sockets. */
+    private static int echo(Hub hub) throws Exception {
+        ServerSocket server = NettyTestSupport.onHub(hub,
+                () -> new ServerSocket(0, 8, InetAddress.getLoopbackAddress()));
+        hub.spawn(() -> {
+            try (Socket s = server.accept()) {
+                InputStream in = s.getInputStream();
+                OutputStream out = s.getOutputStream();
+                byte[] buf = new byte[1024];
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    out.write(buf, 0, n);
+                }
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        });
+        int rounds = NettyTestSupport.onHub(hub, () -> {
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort())) {
+                DataInputStream in = new DataInputStream(s.getInputStream());
+                byte[] b = new byte[64];
+                int r = 0;
+                for (; r < ROUNDS; r++) {
+                    s.getOutputStream().write(b);
+                    in.readFully(b);
+                }
+                return r;
+            }
+        });
+        server.close();
+        return rounds;
+    }
+}
