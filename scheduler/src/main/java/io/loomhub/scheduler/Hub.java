@@ -930,6 +930,15 @@ public final class Hub implements Executor, AutoCloseable {
         return task == null ? null : VirtualThreadAccess.threadOf(task);
     }
 
+    /** The watchdog sees the running slice still holding the carrier after {@code nanos}. Watchdog thread only. */
+    void carrierHeld(long nanos) {
+        try {
+            reactor.carrierHeld(nanos); // published before the watchdog thread started
+        } catch (RuntimeException e) {
+            LOG.warn("hub '{}': the reactor failed while the carrier was held", name, e);
+        }
+    }
+
     /** The watchdog saw a slice run for at least {@code nanos}. Watchdog thread only. */
     void observedSlice(long nanos) {
         if (nanos > (long) OBSERVED_LONGEST.getOpaque(this)) {

@@ -43,6 +43,19 @@ public interface Reactor extends AutoCloseable {
         return -1;
     }
 
+    /**
+     * One slice has held the carrier for at least {@code heldNanos}, so this reactor's {@code poll} cannot run until
+     * it ends. Called by the hub's watchdog thread at each of its samples that sees the same slice still running
+     * (the first after one sampling period), and never when the watchdog is disabled. A reactor may use it to
+     * deliver, from this other thread, the wake-ups that the slice itself may be waiting for: a hub thread that
+     * parks while pinned parks the carrier, so a wake-up only the carrier's loop would deliver never comes. The
+     * default does nothing. Watchdog thread only; must not block (it delays the watchdog's next sample).
+     *
+     * @param heldNanos how long the slice has held the carrier, at least
+     */
+    default void carrierHeld(long heldNanos) {
+    }
+
     /** Makes a {@link #poll(long)} in progress, or the next one, return promptly. Any thread; never blocks. */
     void wakeup();
 

@@ -21,6 +21,9 @@ import org.slf4j.LoggerFactory;
  * one info line when the watchdog next sees the carrier free, with how long the episode lasted (to within one
  * sampling period), since the warning only knows the time so far.
  *
+ * <p>At each sample that sees the same slice still running it tells the reactor ({@link Reactor#carrierHeld}), which
+ * may deliver from this thread the wake-ups a pinned park on the carrier waits for.
+ *
  * <p>It also gives {@link HubStats#longestSlice()} its figure while no {@link HubMetrics} times slices: each slice
  * it saw in two or more samples ran at least from the first to the last of them ({@link Hub#observedSlice}).
  */
@@ -68,6 +71,7 @@ final class Watchdog implements Runnable {
             Runnable task = hub.sliceTask();
             if (task != null && task == seenTask && slice == seenSlice) {
                 lastSeen = now;
+                hub.carrierHeld(now - firstSeen);
                 if (!reported && now - firstSeen >= thresholdNanos) {
                     reported = report(slice, task, now - firstSeen);
                     if (reported) {

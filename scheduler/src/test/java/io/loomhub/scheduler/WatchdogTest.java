@@ -123,4 +123,47 @@ class WatchdogTest {
             assertEquals(0, hub.stats().blockedDetections());
         }
     }
+    /** A parking reactor that records what the watchdog tells it through {@link Reactor#carrierHeld}. */
+    static final class HeldRecording implements ReactorFactory {
+        final List<Long> held = new CopyOnWriteArrayList<>();
+        final List<Thread> callers = new CopyOnWriteArrayList<>();
+
+        @Override
+        public Reactor create(Host host) {
+            Reactor parking = ReactorFactory.parking().create(host);
+            return new Reactor() {
+                @Override public int poll(long timeoutNanos) { return parking.poll(timeoutNanos); }
+                @Override public int pollNow() { return parking.pollNow(); }
+                @Override public void wakeup() { parking.wakeup(); }
+                @Override public void close() { parking.close(); }
+                @Override public void carrierHeld(long heldNanos) {
+                    held.add(heldNanos);
+                    callers.add(Thread.currentThread());
+                }
+            };
+        }
+    }
+
+    @Test
+    void theReactorHearsFromTheWatchdogWhileOneSliceHoldsTheCarrier() throws Exception {
+        HeldRecording reactor = new HeldRecording();
+        try (Hub hub = Hub.builder().name("wd-held").reactor(reactor).blockingThreshold(Duration.ofMillis(40))
+                .build()) {
+            assertTrue(hub.spawn(() -> spinWithoutParking(Duration.ofMillis(200))).join(Duration.ofSeconds(10)));
+            await().atMost(Duration.ofSeconds(5)).until(() -> reactor.held.size() >= 2);
+            // Growing times within the one slice, all from the watchdog's thread.
+            assertTrue(reactor.held.get(1) > reactor.held.get(0), reactor.held::toString);
+            assertTrue(reactor.callers.stream().allMatch(t -> t.getName().equals("wd-held-watchdog")),
+                    reactor.callers::toString);
+        }
+    }
+
+    @Test
+    void withTheWatchdogDisabledTheReactorNeverHearsOfHeldSlices() throws Exception {
+        HeldRecording reactor = new HeldRecording();
+        try (Hub hub = Hub.builder().name("wd-off").reactor(reactor).blockingThreshold(Duration.ZERO).build()) {
+            assertTrue(hub.spawn(() -> spinWithoutParking(Duration.ofMillis(200))).join(Duration.ofSeconds(10)));
+            assertTrue(reactor.held.isEmpty(), reactor.held::toString);
+        }
+    }
 }
