@@ -80,6 +80,16 @@ class JdkSocketPollingFlagTest {
         assertTrue(out.endsWith("exit=0"), out);
     }
 
+    @Test
+    void withTheJdksPlatformThreadPollersTooBothPathsWake() throws Exception {
+        // jdk.pollerMode=1: the slots hold pollers served by platform threads instead of virtual sub-pollers.
+        String out = child(WaitAcrossInstall.class, NIO_OPENS, "-Djdk.pollerMode=1");
+        assertTrue(out.contains("polls=true"), out);
+        assertTrue(out.contains("reader woke with SocketException"), out);
+        assertTrue(out.contains("echo rounds=" + ROUNDS), out);
+        assertTrue(out.endsWith("exit=0"), out);
+    }
+
     /**
      * One hub thread echoes, another sends {@value #ROUNDS} requests, both on java.net sockets; prints whether the
      * hub polled them and how many resumes other threads (the JDK's pollers) submitted.
