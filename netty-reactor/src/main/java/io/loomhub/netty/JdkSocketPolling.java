@@ -122,6 +122,18 @@ final class JdkSocketPolling {
             Object pollers = pollersField.get(null);
             Field mapField = pollerClass.getDeclaredField("map");
             mapField.setAccessible(true);
+            String[] arrays = {"readPollers", "writePollers"};
+            Object[][] slots = new Object[2][];
+            for (int a = 0; a < 2; a++) {
+                Field f = pollers.getClass().getDeclaredField(arrays[a]);
+                f.setAccessible(true);
+                slots[a] = (Object[]) f.get(pollers);
+                for (Object p : slots[a]) {
+                    if (p.getClass().getName().equals(ROUTING_CLASS)) {
+                        return "the JDK's pollers are already routed by another copy of loomhub in this JVM";
+                    }
+                }
+            }
             Class<?> routingClass = defineRoutingClass(jdk, pollerClass);
             MethodHandle newRouting = jdk.findConstructor(routingClass,
                     MethodType.methodType(void.class, MethodHandle.class, MethodHandle.class));
@@ -131,20 +143,12 @@ final class JdkSocketPolling {
                     MethodType.methodType(void.class, Object.class, boolean.class, Object.class, int.class,
                             boolean.class));
             // Build every routing poller before replacing any, so a failure leaves the JDK's pollers as they were.
-            Object[][] slots = new Object[2][];
             Object[][] replacements = new Object[2][];
-            String[] arrays = {"readPollers", "writePollers"};
             for (int a = 0; a < 2; a++) {
-                Field f = pollers.getClass().getDeclaredField(arrays[a]);
-                f.setAccessible(true);
-                slots[a] = (Object[]) f.get(pollers);
                 replacements[a] = new Object[slots[a].length];
                 boolean read = a == 0;
                 for (int i = 0; i < slots[a].length; i++) {
                     Object jdkPoller = slots[a][i];
-                    if (jdkPoller.getClass() == routingClass) {
-                        return "the JDK's pollers are already routed by another copy of loomhub";
-                    }
                     MethodHandle r = MethodHandles.insertArguments(register, 0, jdkPoller, read)
                             .asType(MethodType.methodType(void.class, pollerClass, int.class));
                     MethodHandle d = MethodHandles.insertArguments(deregister, 0, jdkPoller, read)
