@@ -115,10 +115,22 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
     private boolean inactive;
     private SocketException failure;
     private Thread reader;
+    /**
+     * Where the parked reader wants its bytes ({@code readInto[readAt, readAt + readMax)}), set while it waits with
+     * nothing queued: the first buffer Netty reads is copied straight there and released in the same callback,
+     * instead of queueing until the reader runs. So a receive buffer lives for one callback, and with many
+     * connections the allocator hands the same few out again rather than thousands that wait in queues (cold
+     * memory at 10,000 connections). {@code delivered} bytes landed there and are the reader's next result.
+     */
+    private byte[] readInto;
+    private int readAt;
+    private int readMax;
+    private int delivered;
     private Thread writer;
     private ByteBuf staged;
     /**
-     * This socket's region of the hub's write arena, {@code [arenaAt, arenaAt + arenaLength)}; length 0 for none.
+     * This socket's region of the hub's write arena: its handle and length ({@link WriteArena#stage}); length 0 for
+     * none.
      * A socket stages in the arena or in Netty buffers, never in both at once, so the order of its bytes is kept.
      */
     private int arenaAt;
@@ -295,11 +307,29 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
             reader = null;
             throw e;
         }
-        reader = n == WOULD_BLOCK ? me : null;
+        if (n == WOULD_BLOCK) {
+            reader = me;
+            readInto = b;
+            readAt = off;
+            readMax = len;
+        } else {
+            reader = null;
+        }
         return n;
     }
 
     private int readStep(byte[] b, int off, int len) throws IOException {
+        readInto = null;
+        if (delivered > 0) { // zero after shutdownInput(): those bytes were dropped
+            // Copied into this same array by channelRead while the reader waited (read() retries with its own
+            // arguments): those bytes came before anything queued since.
+            int n = delivered;
+            delivered = 0;
+            if (closed) {
+                throw new SocketException("Socket closed");
+            }
+            return n;
+        }
         if (closed) {
             throw new SocketException("Socket closed");
         }
@@ -332,6 +362,8 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
     int endRead(Thread me) {
         if (reader == me) {
             reader = null;
+            readInto = null;
+            delivered = 0; // an interrupt closes the socket; a timeout found none (readStep would have returned it)
         }
         return 0;
     }
@@ -443,7 +475,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
     /** Gives this socket's arena region back without copying it (sent, or failed). */
     private void freeArenaRegion() {
         arenaLength = 0;
-        reactor.writeArenaIfMade().free();
+        reactor.writeArenaIfMade().free(arenaAt);
     }
 
     /**
@@ -528,6 +560,8 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
         if (!closed && !inputShutdown) {
             inputShutdown = true;
             releaseInbound();
+            delivered = 0; // dropped with the rest of what was received
+            readInto = null;
             wake(reader);
             onLoop(() -> {
                 if (channel.isActive() && channel instanceof DuplexChannel d) {
@@ -801,6 +835,18 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
             buf.release();
             return;
         }
+        if (readInto != null && inboundFirst == null) {
+            int n = Math.min(readMax, buf.readableBytes());
+            buf.readBytes(readInto, readAt, n);
+            readInto = null;
+            delivered = n;
+            reactor.directReads++;
+            if (!buf.isReadable()) {
+                buf.release();
+                return;
+            }
+            // the rest waits in the queue, behind the delivered bytes
+        }
         if (inboundFirst == null) {
             inboundFirst = buf;
         } else {
@@ -818,7 +864,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (inboundBytes > 0) {
+        if (inboundBytes > 0 || delivered > 0) {
             wake(reader);
         }
     }

@@ -110,6 +110,8 @@ public final class NettyReactor implements Reactor {
      */
     long writeArenaSends;
     long writeArenaShortSends;
+    /** Received buffers copied straight into a parked reader's array (see {@code HubChannel.channelRead}). */
+    long directReads;
 
     private NettyReactor(ReactorFactory.Host host, Transport transport) {
         this.hub = host.hub();

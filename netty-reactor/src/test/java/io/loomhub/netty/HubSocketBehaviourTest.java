@@ -81,6 +81,36 @@ class HubSocketBehaviourTest {
     }
 
     @Test
+    void aParkedReaderGetsTheFirstBytesStraightIntoItsArrayAndTheRestInOrder() throws Exception {
+        HubSocket[] pair = connectedPair();
+        byte[] sent = new byte[100];
+        for (int i = 0; i < sent.length; i++) {
+            sent[i] = (byte) i;
+        }
+        NettyReactor reactor = NettyReactor.of(hub);
+        long before = NettyTestSupport.callOnCarrier(hub, () -> reactor.directReads);
+        CompletableFuture<byte[]> got = new CompletableFuture<>();
+        NettyTestSupport.Parked reader = NettyTestSupport.parkedIn(hub, () -> {
+            InputStream in = pair[0].getInputStream();
+            byte[] small = new byte[10]; // smaller than what arrives: the rest must wait in the queue
+            int n = in.read(small);
+            ByteArrayOutputStream all = new ByteArrayOutputStream();
+            all.write(small, 0, n);
+            all.write(in.readNBytes(sent.length - n));
+            got.complete(all.toByteArray());
+            return n;
+        });
+        onHub(hub, () -> {
+            pair[1].getOutputStream().write(sent);
+            return null;
+        });
+        assertArrayEquals(sent, got.get(30, TimeUnit.SECONDS));
+        assertEquals(null, reader.awaitEnding().error());
+        assertTrue(NettyTestSupport.callOnCarrier(hub, () -> reactor.directReads) > before,
+                "the parked reader's first bytes were copied into its array by the loop's callback");
+    }
+
+    @Test
     void connectRefusedThrowsConnectException() throws Exception {
         int port = onHub(hub, () -> {
             HubServerSocket s = new HubServerSocket(0, 1, LOOPBACK);

@@ -35,7 +35,7 @@ class WriteArenaTest {
     private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
 
     @Test
-    void regionsAreBumpAllocatedAndTheArenaStartsAgainOnceAllAreTaken() {
+    void regionsAreBumpAllocatedAndASegmentStartsAgainOnceAllItsRegionsAreTaken() {
         WriteArena arena = WriteArena.allocate(ByteBufAllocator.DEFAULT);
         try {
             byte[] bytes = new byte[100];
@@ -62,24 +62,52 @@ class WriteArenaTest {
             } finally {
                 rest.release();
             }
-            arena.free();
-            arena.free();
-            assertEquals(200, arena.stage(bytes, 0, 1), "a region still live keeps the arena's top");
-            arena.free();
-            arena.free();
+            arena.free(a);
+            arena.free(b);
+            assertEquals(200, arena.stage(bytes, 0, 1), "a region still live keeps the segment's top");
+            arena.free(c);
+            arena.free(200);
             assertEquals(0, arena.liveRegions());
-            assertEquals(0, arena.stage(bytes, 0, 1), "an empty arena starts again from its first byte");
-            arena.free();
+            assertEquals(0, arena.stage(bytes, 0, 1), "an empty segment starts again from its first byte");
+            arena.free(0);
             int filled = 0;
             byte[] chunk = new byte[WriteArena.MAX_REGION];
             while (arena.stage(chunk, 0, chunk.length) >= 0) {
                 filled++;
             }
-            assertEquals(WriteArena.CAPACITY / WriteArena.MAX_REGION, filled, "a full arena refuses, it never grows");
+            assertEquals(WriteArena.CAPACITY / WriteArena.MAX_REGION, filled,
+                    "when every segment is live and no more may be made, the arena refuses");
+            assertEquals(WriteArena.MAX_SEGMENTS, arena.segments());
         } finally {
             arena.release();
         }
         assertEquals(-1, arena.stage(new byte[1], 0, 1), "a released arena stages nothing");
+    }
+
+    @Test
+    void regionsGivenBackInOrderWhileNewOnesAreStagedKeepTheArenaUsableForEver() {
+        // The hub's steady state with many connections: every reply is staged by its thread's slice and given back
+        // by a flush that runs thousands of slices later, so some region is always live. A single buffer that
+        // could only start again with no region live filled up once and then refused every write.
+        WriteArena arena = WriteArena.allocate(ByteBufAllocator.DEFAULT);
+        try {
+            byte[] reply = new byte[64];
+            int inFlight = 5_000; // 320,000 bytes staged and not yet flushed, at any moment
+            java.util.ArrayDeque<Integer> staged = new java.util.ArrayDeque<>();
+            for (int i = 0; i < 1_000_000; i++) {
+                int at = arena.stage(reply, 0, reply.length);
+                assertTrue(at >= 0, "refused after " + i + " stages with " + staged.size() + " live");
+                staged.add(at);
+                if (staged.size() > inFlight) {
+                    arena.free(staged.poll());
+                }
+            }
+            assertEquals(inFlight, arena.liveRegions());
+            // What is live fits in 5 segments (plus the one being filled): the others were reused, not added.
+            assertTrue(arena.segments() <= 7, "segments made: " + arena.segments());
+        } finally {
+            arena.release();
+        }
     }
 
     @Test
@@ -97,9 +125,10 @@ class WriteArenaTest {
 
     @Test
     void writesToManySocketsInOneSliceOverflowTheArenaAndAllArriveInOrder() throws Exception {
-        int sockets = 300; // two 1 KiB writes each in one slice: more than the arena holds, and the second ones
-        int piece = 1024;  // cannot append (other sockets' regions came after), so they spill to Netty buffers
-        assertTrue(sockets * piece > WriteArena.CAPACITY);
+        // Two writes of the largest region each, in one slice: the first ones fill every segment the arena may make
+        // and the last few spill; the second ones cannot append (other sockets' regions came after), so they spill.
+        int piece = WriteArena.MAX_REGION;
+        int sockets = WriteArena.CAPACITY / piece + 8;
         ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor(); // the JDK's scheduler, not the hub
         try (Hub hub = Hub.builder().name("arena-overflow").reactor(NettyReactor.epoll()).build();
              ServerSocket sink = new ServerSocket(0, sockets, LOOPBACK)) {
