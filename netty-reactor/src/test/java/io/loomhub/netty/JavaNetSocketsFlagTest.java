@@ -8,11 +8,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,20 +18,8 @@ class JavaNetSocketsFlagTest {
 
     private static final String NET_OPENS = "--add-opens=java.base/java.net=ALL-UNNAMED";
 
-    /** Runs {@code main} in a child JVM with the hub's flags plus {@code extra}; returns its output, exit code last. */
     private static String child(Class<?> main, String... extra) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-opens=java.base/java.lang=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED"));
-        cmd.addAll(List.of(extra));
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("child JVM did not end within 60 s:\n" + out);
-        }
-        return out + "\nexit=" + p.exitValue();
+        return NettyTestSupport.childJvm(main, extra);
     }
 
     @Test

@@ -100,4 +100,24 @@ final class NettyTestSupport {
 
     /** A bound on every join in these tests. */
     static final Duration JOIN = Duration.ofSeconds(60);
+
+    /**
+     * Runs {@code main} in a child JVM (this JVM's java and class path, the hub's flags plus {@code extra}) and
+     * returns its output with {@code "\nexit=<code>"} appended; bounded at 60 s.
+     */
+    static String childJvm(Class<?> main, String... extra) throws java.io.IOException, InterruptedException {
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(
+                java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-opens=java.base/java.lang=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED"));
+        cmd.addAll(java.util.List.of(extra));
+        cmd.addAll(java.util.List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("child JVM did not end within 60 s:\n" + out);
+        }
+        return out + "\nexit=" + p.exitValue();
+    }
 }
