@@ -269,6 +269,24 @@ class JdkSocketPollingTest {
     }
 
     @Test
+    void aDatagramReceiveOnAHubThreadIsPolledByTheHubToo() throws Exception {
+        try (Hub hub = Hub.create(); java.net.DatagramSocket receiver = new java.net.DatagramSocket(0, LOOPBACK);
+             java.net.DatagramSocket sender = new java.net.DatagramSocket(0, LOOPBACK)) {
+            long before = NettyTestSupport.callOnCarrier(hub, () -> NettyReactor.of(hub).jdkPoller().wakeups());
+            NettyTestSupport.Parked reader = NettyTestSupport.parkedIn(hub, () -> {
+                java.net.DatagramPacket p = new java.net.DatagramPacket(new byte[16], 16);
+                receiver.receive(p);
+                return p.getLength();
+            });
+            byte[] hello = {1, 2, 3};
+            sender.send(new java.net.DatagramPacket(hello, hello.length, receiver.getLocalSocketAddress()));
+            assertEquals(null, reader.awaitEnding().error());
+            assertEquals(before + 1,
+                    NettyTestSupport.callOnCarrier(hub, () -> NettyReactor.of(hub).jdkPoller().wakeups()));
+        }
+    }
+
+    @Test
     void aParkedJdkSocketWaitCountsAsAnIoRegistrationAndTheSetsDoNot() throws Exception {
         try (Hub hub = Hub.create(); ServerSocket listener = new ServerSocket(0, 8, LOOPBACK)) {
             NettyReactor reactor = NettyReactor.of(hub);
