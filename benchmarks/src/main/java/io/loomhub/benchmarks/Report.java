@@ -197,7 +197,8 @@ final class Report {
                 round. Ratios to the reference are taken within a round, then \
                 summarised over rounds as min / median / max. Every blocking-style server (Java, Go, gevent) reads \
                 into a %d-byte buffer per connection and writes back what it read; raw Netty echoes its read buffers. \
-                Also per request: the server's context switches (all its threads, `/proc/PID/task/*/status`), its CPU \
+                Every Java server runs with `%s`: the `sun.nio.ch` flag lets a hub poll its threads' JDK sockets on \
+                its own loop (`hub-jdk`; without it they are woken through the JDK's poller threads). Also per request: the server's context switches (all its threads, `/proc/PID/task/*/status`), its CPU \
                 by thread, and its system calls by kind (`perf stat -e syscalls:sys_enter_*`, where perf works).
                 - **Scale.** Idle connections, each held open by the server (for blocking servers: one parked thread \
                 per connection blocked in `read`, holding its %d-byte buffer). Each server first serves 100 \
@@ -216,7 +217,8 @@ final class Report {
                                 options.jmhMode.iterations),
                 LoadGenerator.REQUEST_BYTES, options.warmupSeconds, options.measureSeconds,
                 Math.max(options.warmupSeconds, options.jitWarmupSeconds), options.rounds,
-                EchoServer.BUFFER_BYTES, EchoServer.BUFFER_BYTES, options.sleepProbeSleeps, pingPongMethod()));
+                EchoServer.BUFFER_BYTES, Servers.serverFlags(), EchoServer.BUFFER_BYTES, options.sleepProbeSleeps,
+                pingPongMethod()));
 
         md.append("Servers:\n\n");
         for (ServerProcess.Spec s : servers.values()) {

@@ -13,14 +13,20 @@ final class Servers {
 
     private Servers() { }
 
+    /** The JVM flags every Java echo server gets (before any per-kind ones). */
+    private static final List<String> SERVER_FLAGS = List.of(BenchFlags.ADD_OPENS, BenchFlags.ADD_OPENS_NIO,
+            BenchFlags.NATIVE_ACCESS, BenchFlags.HEAP);
+
+    /** {@link #SERVER_FLAGS} as one string, for the report. */
+    static String serverFlags() {
+        return String.join(" ", SERVER_FLAGS);
+    }
+
     /** The java command that starts a JVM like this one (same JDK, same class path, the hub's flags). */
     static List<String> javaCommand() {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add(BenchFlags.ADD_OPENS);
-        cmd.add(BenchFlags.ADD_OPENS_NIO);
-        cmd.add(BenchFlags.NATIVE_ACCESS);
-        cmd.add(BenchFlags.HEAP);
+        cmd.addAll(SERVER_FLAGS);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         return cmd;
@@ -42,8 +48,8 @@ final class Servers {
         List<ServerProcess.Spec> specs = new ArrayList<>();
         specs.add(jvm(o, "netty", "raw async Netty echo, one epoll event loop (reference)", List.of()));
         specs.add(jvm(o, "hub-netty", "loomhub: a hub thread per connection, blocking loop over HubSocket", List.of()));
-        specs.add(jvm(o, "hub-jdk", "loomhub: a hub thread per connection, blocking loop over java.net.Socket",
-                List.of()));
+        specs.add(jvm(o, "hub-jdk", "loomhub: a hub thread per connection, blocking loop over java.net.Socket "
+                + "(the hub polls the JDK sockets on its own loop)", List.of()));
         specs.add(jvm(o, "hub-jdk-patched", "loomhub: the hub-jdk code, java.net patched (JavaNetSockets.patch()): "
                 + "its sockets run on the hub's Netty loop", List.of(BenchFlags.ADD_OPENS_NET)));
         specs.add(jvm(o, "jdk", "JDK default scheduler, parallelism 1: the same blocking loop over java.net.Socket",
