@@ -320,18 +320,15 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
 
     private int readStep(byte[] b, int off, int len) throws IOException {
         readInto = null;
+        if (closed) {
+            throw new SocketException("Socket closed");
+        }
         if (delivered > 0) { // zero after shutdownInput(): those bytes were dropped
             // Copied into this same array by channelRead while the reader waited (read() retries with its own
             // arguments): those bytes came before anything queued since.
             int n = delivered;
             delivered = 0;
-            if (closed) {
-                throw new SocketException("Socket closed");
-            }
             return n;
-        }
-        if (closed) {
-            throw new SocketException("Socket closed");
         }
         if (inputShutdown) {
             return -1;

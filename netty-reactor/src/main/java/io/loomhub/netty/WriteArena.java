@@ -60,7 +60,6 @@ final class WriteArena {
     private int current;
     /** Next free byte of the current segment. */
     private int top;
-    private int regions;
     private boolean released;
 
     private WriteArena(ByteBufAllocator allocator) {
@@ -108,7 +107,6 @@ final class WriteArena {
         memory[current].setBytes(at, src, off, len);
         top += len;
         live[current]++;
-        regions++;
         return current * STRIDE + at;
     }
 
@@ -189,7 +187,6 @@ final class WriteArena {
      */
     void free(int at) {
         int s = at / STRIDE;
-        regions--;
         if (--live[s] == 0 && s == current) {
             top = 0;
         }
@@ -208,7 +205,11 @@ final class WriteArena {
 
     /** Regions staged and not yet taken, for tests. */
     int liveRegions() {
-        return regions;
+        int n = 0;
+        for (int i = 0; i < segments; i++) {
+            n += live[i];
+        }
+        return n;
     }
 
     /** Segments made so far, for tests. */

@@ -112,26 +112,11 @@ class JavaNetPatchedTest {
                 } catch (IOException closed) {
                     return;
                 }
-                threads.start(() -> echo(s));
+                threads.start(() -> NettyTestSupport.echoUntilEnd(s, () -> { }));
             }
         });
     }
 
-    private static void echo(Socket s) {
-        try (s) {
-            InputStream in = s.getInputStream();
-            OutputStream out = s.getOutputStream();
-            byte[] buf = new byte[8192];
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                out.write(buf, 0, n);
-            }
-        } catch (IOException ignored) {
-            // the client went away
-        }
-    }
-
-    /** Sends {@code bytes} random bytes through an echo connection and checks the CRC of what comes back. */
     private static void echoRoundTrip(Socket s, int bytes, long seed) throws IOException {
         byte[] sent = new byte[bytes];
         new Random(seed).nextBytes(sent);

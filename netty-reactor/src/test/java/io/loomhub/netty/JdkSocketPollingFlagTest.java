@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.loomhub.scheduler.Hub;
 import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -30,46 +28,42 @@ class JdkSocketPollingFlagTest {
     @Test
     void withTheFlagTheHubWakesItsJdkSocketsItself() throws Exception {
         String out = child(EchoOnAHub.class, NIO_OPENS);
-        assertTrue(out.contains("polls=true reason=null"), out);
-        assertTrue(out.contains("echo rounds=" + ROUNDS), out);
-        assertTrue(out.contains("jdk poller resumes=few"), out);
-        assertTrue(out.endsWith("exit=0"), out);
+        assertEchoedAndPrinted(out, "polls=true reason=null", "jdk poller resumes=few");
     }
 
     @Test
     void withoutTheFlagTheJdkPollerWakesThemAndTheReasonNamesTheFlag() throws Exception {
         String out = child(EchoOnAHub.class);
-        assertTrue(out.contains("polls=false reason=start the JVM with --add-opens java.base/sun.nio.ch=ALL-UNNAMED"),
-                out);
-        assertTrue(out.contains("echo rounds=" + ROUNDS), out);
-        assertTrue(out.contains("jdk poller resumes=one per wait"), out);
-        assertTrue(out.endsWith("exit=0"), out);
+        assertEchoedAndPrinted(out,
+                "polls=false reason=start the JVM with --add-opens java.base/sun.nio.ch=ALL-UNNAMED",
+                "jdk poller resumes=one per wait");
     }
 
     @Test
     void thePropertyTurnsItOff() throws Exception {
         String out = child(EchoOnAHub.class, NIO_OPENS, "-D" + JdkSocketPolling.PROPERTY + "=false");
-        assertTrue(out.contains("polls=false reason=-Dloomhub.pollJdkSockets=false"), out);
-        assertTrue(out.contains("echo rounds=" + ROUNDS), out);
-        assertTrue(out.contains("jdk poller resumes=one per wait"), out);
-        assertTrue(out.endsWith("exit=0"), out);
+        assertEchoedAndPrinted(out, "polls=false reason=-Dloomhub.pollJdkSockets=false",
+                "jdk poller resumes=one per wait");
     }
 
     @Test
     void aWaitThatBeganBeforeTheFirstHubStillWakesWhenItsSocketCloses() throws Exception {
         String out = child(WaitAcrossInstall.class, NIO_OPENS);
-        assertTrue(out.contains("polls=true"), out);
-        assertTrue(out.contains("reader woke with SocketException"), out);
-        assertTrue(out.contains("echo rounds=" + ROUNDS), out);
-        assertTrue(out.endsWith("exit=0"), out);
+        assertEchoedAndPrinted(out, "polls=true", "reader woke with SocketException");
     }
 
     @Test
     void withTheJdksPlatformThreadPollersTooBothPathsWake() throws Exception {
         // jdk.pollerMode=1: the slots hold pollers served by platform threads instead of virtual sub-pollers.
         String out = child(WaitAcrossInstall.class, NIO_OPENS, "-Djdk.pollerMode=1");
-        assertTrue(out.contains("polls=true"), out);
-        assertTrue(out.contains("reader woke with SocketException"), out);
+        assertEchoedAndPrinted(out, "polls=true", "reader woke with SocketException");
+    }
+
+    /** The child ended normally, its echo completed every round, and it printed each of {@code lines}. */
+    private static void assertEchoedAndPrinted(String out, String... lines) {
+        for (String line : lines) {
+            assertTrue(out.contains(line), out);
+        }
         assertTrue(out.contains("echo rounds=" + ROUNDS), out);
         assertTrue(out.endsWith("exit=0"), out);
     }
@@ -129,14 +123,8 @@ class JdkSocketPollingFlagTest {
         ServerSocket server = NettyTestSupport.onHub(hub,
                 () -> new ServerSocket(0, 8, InetAddress.getLoopbackAddress()));
         hub.spawn(() -> {
-            try (Socket s = server.accept()) {
-                InputStream in = s.getInputStream();
-                OutputStream out = s.getOutputStream();
-                byte[] buf = new byte[1024];
-                int n;
-                while ((n = in.read(buf)) > 0) {
-                    out.write(buf, 0, n);
-                }
+            try {
+                NettyTestSupport.echoUntilEnd(server.accept(), () -> { });
             } catch (IOException e) {
                 throw new RuntimeException(e);
             }

@@ -90,7 +90,7 @@ class JdkSocketPollingTest {
             for (int c = 0; c < 8; c++) {
                 Runnable client = () -> {
                     try (Socket s = new Socket(LOOPBACK, server.getLocalPort())) {
-                        checksummedExchange(s, 256 * 1024, c1 -> { });
+                        checksummedExchange(s, 256 * 1024);
                         ok.incrementAndGet();
                     } catch (Throwable e) {
                         errors.add(e);
@@ -351,22 +351,11 @@ class JdkSocketPollingTest {
         try {
             while (true) {
                 Socket s = server.accept();
-                hub.spawn(() -> {
-                    try (s) {
-                        InputStream in = s.getInputStream();
-                        OutputStream out = s.getOutputStream();
-                        byte[] buf = new byte[8192];
-                        int n;
-                        while ((n = in.read(buf)) > 0) {
-                            out.write(buf, 0, n);
-                            if (!NettyTestSupport.onCarrier(hub.carrierThread())) {
-                                offCarrier.set(true);
-                            }
-                        }
-                    } catch (IOException e) {
-                        // the client went away
+                hub.spawn(() -> NettyTestSupport.echoUntilEnd(s, () -> {
+                    if (!NettyTestSupport.onCarrier(hub.carrierThread())) {
+                        offCarrier.set(true);
                     }
-                });
+                }));
             }
         } catch (IOException closed) {
             // the server socket closed: the loop ends
@@ -393,8 +382,7 @@ class JdkSocketPollingTest {
     }
 
     /** Writes {@code size} random bytes from another thread while reading the echo; checks the CRCs match. */
-    private static void checksummedExchange(Socket s, int size, java.util.function.IntConsumer progress)
-            throws Exception {
+    private static void checksummedExchange(Socket s, int size) throws Exception {
         byte[] data = new byte[size];
         new Random(size).nextBytes(data);
         CRC32 sent = new CRC32();
@@ -418,7 +406,6 @@ class JdkSocketPollingTest {
         while ((n = in.read(buf)) > 0) {
             received.update(buf, 0, n);
             total += n;
-            progress.accept(n);
         }
         assertTrue(writer.join(NettyTestSupport.JOIN));
         assertEquals(size, total);

@@ -120,4 +120,23 @@ final class NettyTestSupport {
         }
         return out + "\nexit=" + p.exitValue();
     }
+
+    /**
+     * Echoes what {@code s} reads back to it until the peer's end of stream (or until the peer goes away), running
+     * {@code afterEachWrite} after each write; closes {@code s}.
+     */
+    static void echoUntilEnd(java.net.Socket s, Runnable afterEachWrite) {
+        try (s) {
+            java.io.InputStream in = s.getInputStream();
+            java.io.OutputStream out = s.getOutputStream();
+            byte[] buf = new byte[8192];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                out.write(buf, 0, n);
+                afterEachWrite.run();
+            }
+        } catch (java.io.IOException e) {
+            // the peer went away
+        }
+    }
 }
