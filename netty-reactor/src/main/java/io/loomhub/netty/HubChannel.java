@@ -90,9 +90,9 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
     private static final int HANDED_OFF = 2;
     private static final int DETACHED = 3;
 
-    final Hub hub;
+    // The hub and its loop are the reactor's (reactor.hub(), reactor.loop()): a field each here would cost every
+    // connection 8 B.
     final NettyReactor reactor;
-    final IoEventLoop loop;
     private final Channel channel;
 
     // ---- carrier-confined ----
@@ -140,7 +140,13 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
     private int unsentBytes; // staged + unsent
     private boolean flushQueued;
     private int ownership = UNOWNED;
-    private Thread owner;
+    /**
+     * While {@code OWNED}: the owning thread's entry in the registry, and this socket's neighbours in that thread's
+     * list of sockets (an intrusive list, so owning costs no collection per thread: {@link SocketRegistry}).
+     */
+    SocketRegistry.Owner ownedBy;
+    HubChannel ownedPrev;
+    HubChannel ownedNext;
     private long peakOutboundBytes;
     private boolean linger0;
 
@@ -150,8 +156,6 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
     /** A connection on {@code channel}, which must not be registered yet; adds itself to its pipeline. */
     HubChannel(NettyReactor reactor, Channel channel) {
         this.reactor = reactor;
-        this.hub = reactor.hub();
-        this.loop = reactor.loop();
         this.channel = channel;
         configure(channel.config());
         channel.pipeline().addLast(this);
@@ -176,25 +180,25 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
 
     /** Runs a step of the state machine on the carrier: inline for this hub's threads, else a carrier call. */
     int call(CarrierCall.Op op) throws IOException {
-        if (hub.inHub()) {
+        if (reactor.hub().inHub()) {
             return op.run();
         }
-        return CarrierCall.run(hub, op);
+        return CarrierCall.run(reactor.hub(), op);
     }
 
     /** Runs a channel operation where Netty runs it directly: now on the carrier itself, else as a callback. */
     void onLoop(Runnable task) {
-        if (loop.inEventLoop()) {
+        if (reactor.loop().inEventLoop()) {
             task.run();
         } else {
-            hub.execute(task);
+            reactor.hub().execute(task);
         }
     }
 
     /** Blocking calls would park the carrier itself, which runs every hub thread: refuse them there. */
     void checkNotCarrier(String what) {
-        if (Thread.currentThread() == hub.carrierThread()) {
-            throw new IllegalStateException(what + " on the carrier of hub '" + hub.name()
+        if (Thread.currentThread() == reactor.hub().carrierThread()) {
+            throw new IllegalStateException(what + " on the carrier of hub '" + reactor.hub().name()
                     + "' outside a virtual thread would block the hub; call it from a hub thread");
         }
     }
@@ -257,12 +261,12 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
 
     /** {@link #tryRead} on the carrier; a hub thread calls it directly (no capturing lambda per read). */
     private int readOnCarrier(Thread me, byte[] b, int off, int len) throws IOException {
-        return hub.inHub() ? tryRead(me, b, off, len) : CarrierCall.run(hub, () -> tryRead(me, b, off, len));
+        return reactor.hub().inHub() ? tryRead(me, b, off, len) : CarrierCall.run(reactor.hub(), () -> tryRead(me, b, off, len));
     }
 
     /** {@link #tryWrite} on the carrier; a hub thread calls it directly. */
     private int writeOnCarrier(Thread me, byte[] b, int off, int len) throws IOException {
-        return hub.inHub() ? tryWrite(me, b, off, len) : CarrierCall.run(hub, () -> tryWrite(me, b, off, len));
+        return reactor.hub().inHub() ? tryWrite(me, b, off, len) : CarrierCall.run(reactor.hub(), () -> tryWrite(me, b, off, len));
     }
 
     private void park(long deadline) {
@@ -536,10 +540,9 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
         wake(reader);
         wake(writer);
         if (ownership == OWNED) {
-            reactor.sockets().disown(this, owner);
+            reactor.sockets().disown(this);
         }
         ownership = UNOWNED;
-        owner = null;
         reactor.sockets().closed.incrementAndGet();
         ArrayDeque<ByteBuf> toSend = takeUnsent();
         onLoop(() -> closeChannel(toSend));
@@ -547,8 +550,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
 
     /** Closes a socket whose owner thread ended (see {@link SocketRegistry}). Carrier only. */
     void closeLeaked() {
-        ownership = UNOWNED; // the registry drops the whole set itself
-        owner = null;
+        ownership = UNOWNED; // the registry has unlinked the ending thread's whole list itself
         close();
     }
 
@@ -592,11 +594,11 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
     /** Makes the first hub thread that uses the socket from now on its owner. */
     int handOff() {
         if (ownership == OWNED) {
-            reactor.sockets().disown(this, owner);
+            reactor.sockets().disown(this);
+            ownership = UNOWNED;
         }
         if (!closed) {
             ownership = HANDED_OFF;
-            owner = null;
             reactor.sockets().handedOff.incrementAndGet();
         }
         return 0;
@@ -605,23 +607,25 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
     /** No thread owns the socket any more, and none will claim it: its user closes it. */
     int detach() {
         if (ownership == OWNED) {
-            reactor.sockets().disown(this, owner);
+            reactor.sockets().disown(this);
         }
         ownership = DETACHED;
-        owner = null;
         return 0;
     }
 
     /** Makes {@code thread} the owner if it is one of this hub's threads. */
     void own(Thread thread) {
+        if (ownership == OWNED) {
+            reactor.sockets().disown(this);
+            ownership = UNOWNED;
+        }
         if (!closed && reactor.sockets().own(this, thread)) {
             ownership = OWNED;
-            owner = thread;
         }
     }
 
     private void claimIfHandedOff(Thread me) {
-        if (ownership == HANDED_OFF && me.isVirtual() && hub.inHub()) {
+        if (ownership == HANDED_OFF && me.isVirtual() && reactor.hub().inHub()) {
             own(me);
         }
     }
@@ -632,7 +636,8 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
     }
 
     Thread owner() {
-        return owner;
+        SocketRegistry.Owner o = ownedBy;
+        return o == null ? null : o.thread;
     }
 
     void setLinger0(boolean linger0) {
@@ -742,7 +747,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
         }
         // Netty discards what is still queued when a channel closes; java.net sends it. Flush, then close.
         writeAll(toSend);
-        ScheduledFuture<?> giveUp = loop.schedule(() -> {
+        ScheduledFuture<?> giveUp = reactor.loop().schedule(() -> {
             channel.close();
         }, CLOSE_FLUSH_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
@@ -885,7 +890,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
         eof = true;
         wake(reader);
         wake(writer);
-        if (!closed && ownership == OWNED && !hub.isClosed()) {
+        if (!closed && ownership == OWNED && !reactor.hub().isClosed()) {
             // The peer or the hub closed it; the user still has to close() it, and still owns it until then.
             LOG.debug("{}: connection closed under its user", describe());
         }
@@ -950,7 +955,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
 
     /** A short description for messages and logs. */
     String describe() {
-        return "HubSocket[" + channel.localAddress() + " -> " + channel.remoteAddress() + ", hub=" + hub.name() + "]";
+        return "HubSocket[" + channel.localAddress() + " -> " + channel.remoteAddress() + ", hub=" + reactor.hub().name() + "]";
     }
 
     @Override

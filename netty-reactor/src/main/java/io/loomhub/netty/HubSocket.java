@@ -89,8 +89,7 @@ public class HubSocket extends Socket {
             StandardSocketOptions.SO_LINGER, ChannelOption.SO_LINGER,
             StandardSocketOptions.IP_TOS, ChannelOption.IP_TOS);
 
-    private final Hub hub;
-    private final NettyReactor reactor;
+    private final NettyReactor reactor; // and through it the hub: a field for each would cost every socket 8 B
     private volatile int state;
     private volatile HubChannel conn;
     private volatile int soTimeout;
@@ -122,8 +121,7 @@ public class HubSocket extends Socket {
      */
     public HubSocket(Hub hub) throws SocketException {
         super(InertSocketImpl.INSTANCE);
-        this.hub = Objects.requireNonNull(hub, "hub");
-        this.reactor = NettyReactor.of(hub);
+        this.reactor = NettyReactor.of(Objects.requireNonNull(hub, "hub"));
     }
 
     /**
@@ -159,9 +157,8 @@ public class HubSocket extends Socket {
     }
 
     /** An accepted connection. */
-    HubSocket(Hub hub, NettyReactor reactor, HubChannel accepted) throws SocketException {
+    HubSocket(NettyReactor reactor, HubChannel accepted) throws SocketException {
         super(InertSocketImpl.INSTANCE);
-        this.hub = hub;
         this.reactor = reactor;
         this.conn = accepted;
         this.remote = (InetSocketAddress) accepted.channel().remoteAddress();
@@ -176,7 +173,7 @@ public class HubSocket extends Socket {
 
     /** The hub whose event loop serves this socket. */
     public Hub hub() {
-        return hub;
+        return reactor.hub();
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -221,8 +218,8 @@ public class HubSocket extends Socket {
         if (!STATE.compareAndSet(this, s, s | CONNECTING) || (s & CONNECTING) != 0) {
             throw new SocketException("Connect already in progress");
         }
-        if (Thread.currentThread() == hub.carrierThread()) {
-            throw new IllegalStateException("connect on the carrier of hub '" + hub.name()
+        if (Thread.currentThread() == reactor.hub().carrierThread()) {
+            throw new IllegalStateException("connect on the carrier of hub '" + reactor.hub().name()
                     + "' outside a virtual thread would block the hub; call it from a hub thread");
         }
         Channel ch = reactor.newSocketChannel();
@@ -289,7 +286,7 @@ public class HubSocket extends Socket {
         Thread me = Thread.currentThread();
         boolean handOff = handOffAtConnect;
         boolean detach = detachAtConnect;
-        if (!handOff && !detach && !(me.isVirtual() && hub.inHub())) {
+        if (!handOff && !detach && !(me.isVirtual() && reactor.hub().inHub())) {
             return; // not a thread of this hub: nobody owns the socket
         }
         hc.call(() -> {
@@ -339,7 +336,7 @@ public class HubSocket extends Socket {
         if (reactor.loop().inEventLoop()) {
             return op.run();
         }
-        return CarrierCall.run(hub, op);
+        return CarrierCall.run(reactor.hub(), op);
     }
 
     /**
@@ -682,9 +679,9 @@ public class HubSocket extends Socket {
     public String toString() {
         if (isConnected()) {
             return "HubSocket[addr=" + getInetAddress() + ",port=" + getPort() + ",localport=" + getLocalPort()
-                    + ",hub=" + hub.name() + "]";
+                    + ",hub=" + reactor.hub().name() + "]";
         }
-        return "HubSocket[unconnected,hub=" + hub.name() + "]";
+        return "HubSocket[unconnected,hub=" + reactor.hub().name() + "]";
     }
 
     // ------------------------------------------------------------------------------------------------

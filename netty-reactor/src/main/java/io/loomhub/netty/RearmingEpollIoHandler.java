@@ -9,6 +9,7 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollIoOps;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Netty's {@link EpollIoHandler} with one repair: a channel whose epoll interest became empty gets its descriptor
@@ -60,11 +61,13 @@ final class RearmingEpollIoHandler extends ForwardingIoHandler {
         return new Rearming(handle, delegate.register(handle));
     }
 
-    private final class Rearming implements IoRegistration {
+    private final class Rearming implements IoRegistration, CountingIoHandler.SelfCounting {
         private final IoHandle handle;
         private IoRegistration current;
         /** The last interest was empty, so Netty deleted the descriptor from the epoll set. */
         private boolean deleted;
+        /** The count this registration is in until its first cancel ({@link CountingIoHandler}), else null. */
+        private AtomicInteger live;
 
         Rearming(IoHandle handle, IoRegistration current) {
             this.handle = handle;
@@ -111,7 +114,18 @@ final class RearmingEpollIoHandler extends ForwardingIoHandler {
 
         @Override
         public boolean cancel() {
-            return current.cancel();
+            boolean cancelled = current.cancel();
+            AtomicInteger counted = live;
+            if (counted != null) {
+                live = null; // a second cancel must not count twice
+                counted.decrementAndGet();
+            }
+            return cancelled;
+        }
+
+        @Override
+        public void countIn(AtomicInteger live) {
+            this.live = live;
         }
 
         @Override

@@ -99,6 +99,60 @@ class HubSocketOwnershipTest {
         }
     }
 
+    /**
+     * One thread owns several sockets and lets go of them in every position of its list (the newest, the oldest,
+     * one in the middle; by close, hand-off and detach): when it ends, exactly the ones it still owns are closed,
+     * and a second action registered for the same thread's end still runs.
+     */
+    @Test
+    void aThreadThatLetsGoOfSomeSocketsLeaksExactlyTheRest() throws Exception {
+        try (Hub hub = Hub.builder().name("owner-list").build();
+             Hub serverHub = Hub.builder().name("owner-list-peer").build();
+             TestEchoServer server = TestEchoServer.start(serverHub)) {
+            List<HubSocket> sockets = new ArrayList<>();
+            AtomicReference<Thread> ownerSeen = new AtomicReference<>();
+            java.util.concurrent.atomic.AtomicBoolean otherActionRan = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread owner = hub.ofVirtual().name("many-sockets").start(() -> {
+                try {
+                    for (int i = 0; i < 7; i++) {
+                        sockets.add(new HubSocket(LOOPBACK, server.port()));
+                    }
+                    hub.runWhenThreadEnds(Thread.currentThread(), () -> otherActionRan.set(true));
+                    sockets.get(6).close();   // the newest: the head of the thread's list
+                    sockets.get(0).close();   // the oldest: its tail
+                    sockets.get(3).close();   // one in the middle
+                    sockets.get(2).handOff(); // let go without closing
+                    sockets.get(4).detach();
+                    ownerSeen.set(sockets.get(1).owner());
+                    // 1 and 5 are still owned, and never closed.
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            assertTrue(owner.join(JOIN));
+            assertSame(owner, ownerSeen.get());
+            await().atMost(Duration.ofSeconds(10)).until(() -> HubSocket.stats(hub).leaked() == 2);
+            assertTrue(sockets.get(1).isClosed());
+            assertTrue(sockets.get(5).isClosed());
+            assertFalse(sockets.get(2).isClosed(), "a handed-off socket outlives the thread");
+            assertFalse(sockets.get(4).isClosed(), "a detached socket outlives the thread");
+            assertTrue(otherActionRan.get(), "the thread's other end action did not run");
+            assertEquals(2, HubSocket.stats(hub).leaked());
+            // The survivors are usable from another hub thread, which then owns the handed-off one; it closes both.
+            Thread claimer = onHub(hub, () -> {
+                sockets.get(2).getOutputStream().write(5);
+                assertEquals(5, sockets.get(2).getInputStream().read());
+                Thread claimed = sockets.get(2).owner();
+                sockets.get(2).close();
+                sockets.get(4).close();
+                return claimed;
+            });
+            assertTrue(claimer != null && claimer != owner, "the handed-off socket was not claimed: " + claimer);
+            assertEquals(2, HubSocket.stats(hub).leaked());
+            await().atMost(Duration.ofSeconds(10)).until(() -> HubSocket.stats(hub).open() == 0);
+        }
+    }
+
     @Test
     void detachedSocketIsNeverClosedByAThreadEnd() throws Exception {
         try (Hub hub = Hub.builder().name("detached").build();

@@ -83,8 +83,12 @@ public final class Hub implements Executor, AutoCloseable {
     static final int EXTERNAL_QUEUE_INTERVAL = 31;
     /** Most tasks moved from the MPSC queue to the local queue in one go. */
     private static final int EXTERNAL_DRAIN_LIMIT = 1024;
-    /** Slots of the carrier's cache of thread records (a power of two), see {@link #noteOffCarrier}. */
-    private static final int RECENT_RECORDS = 256;
+    /**
+     * Slots of the carrier's cache of thread records (powers of two), see {@link #noteOffCarrier}: it starts small
+     * and grows with the live threads up to the most, 256 KiB of references, which covers 32,768 live threads.
+     */
+    private static final int RECENT_RECORDS_MIN = 256;
+    private static final int RECENT_RECORDS_MAX = 1 << 16;
 
     private static final int OPEN = 0;
     private static final int CLOSING = 1;
@@ -146,7 +150,7 @@ public final class Hub implements Executor, AutoCloseable {
     private final PriorityQueue<HubTimer> timers = new PriorityQueue<>(Comparator.naturalOrder());
     private final long[] counters = new long[COUNTERS];
     /** Records of threads that parked lately, by thread id: a park is noted without a map lookup. */
-    private final ThreadRecord[] recentRecords = new ThreadRecord[RECENT_RECORDS];
+    private ThreadRecord[] recentRecords = new ThreadRecord[RECENT_RECORDS_MIN];
     private long timerSequence;
     private Reactor reactor;
 
@@ -661,27 +665,49 @@ public final class Hub implements Executor, AutoCloseable {
 
     /**
      * Notes, for {@link #dump()}, when a parked thread left the carrier. Carrier only. Runs after most slices, so
-     * it finds the record in a small direct-mapped cache indexed by thread id (a load and a compare) and goes to
-     * the map of live threads (about 8 ns on this VM) only on a miss.
+     * it finds the record in a direct-mapped cache indexed by thread id (a load and a compare), sized with the live
+     * threads, and goes to the map of live threads only on a miss.
      */
     private void noteOffCarrier(Thread vthread, long when) {
-        int slot = (int) vthread.threadId() & (RECENT_RECORDS - 1);
-        ThreadRecord record = recentRecords[slot];
+        ThreadRecord[] cache = recentRecords;
+        int slot = (int) vthread.threadId() & (cache.length - 1);
+        ThreadRecord record = cache[slot];
         if (record == null || record.thread != vthread) {
             record = live.get(vthread);
             if (record == null) {
                 return;
             }
-            recentRecords[slot] = record;
+            cache = cacheFor(cache);
+            cache[(int) vthread.threadId() & (cache.length - 1)] = record;
         }
         record.offCarrierSince = when;
     }
 
+    /**
+     * The record cache, doubled first while it has fewer than two slots per live thread (and is below its most).
+     * Thread ids are handed out in sequence, so threads that live at the same time mostly get slots of their own:
+     * with 10,000 parked threads a fixed 256 slots missed on almost every park, and each miss is a map lookup
+     * that touches three cold cache lines. Carrier only; the entries are dropped, and refill on the next parks.
+     */
+    private ThreadRecord[] cacheFor(ThreadRecord[] cache) {
+        int want = cache.length;
+        int threads = liveThreads.get();
+        while (want < RECENT_RECORDS_MAX && want < 2 * threads) {
+            want <<= 1;
+        }
+        if (want == cache.length) {
+            return cache;
+        }
+        recentRecords = cache = new ThreadRecord[want];
+        return cache;
+    }
+
     private void threadEnded(Thread vthread) {
-        int slot = (int) vthread.threadId() & (RECENT_RECORDS - 1);
-        ThreadRecord cached = recentRecords[slot];
+        ThreadRecord[] cache = recentRecords;
+        int slot = (int) vthread.threadId() & (cache.length - 1);
+        ThreadRecord cached = cache[slot];
         if (cached != null && cached.thread == vthread) {
-            recentRecords[slot] = null; // hold no ended thread
+            cache[slot] = null; // hold no ended thread
         }
         ThreadRecord record = live.remove(vthread);
         if (record != null) {
@@ -1156,34 +1182,53 @@ public final class Hub implements Executor, AutoCloseable {
          * fence per slice); dumps read it racily, which is fine for "waiting since about when".
          */
         long offCarrierSince;
-        private List<Runnable> exitActions;
+        /**
+         * Null, one action, or a {@code List<Runnable>} of them: most threads that have any have one (a thread that
+         * owns hub sockets), and a list per thread would cost it about 50 B more.
+         */
+        private Object exitActions;
 
         ThreadRecord(Thread thread, long startedNanos) {
             this.thread = thread;
             this.startedNanos = startedNanos;
         }
 
+        @SuppressWarnings("unchecked")
         synchronized void addExitAction(Runnable action) {
-            if (exitActions == null) {
-                exitActions = new ArrayList<>(2);
+            Object actions = exitActions;
+            if (actions == null) {
+                exitActions = action;
+            } else if (actions instanceof Runnable first) {
+                List<Runnable> list = new ArrayList<>(2);
+                list.add(first);
+                list.add(action);
+                exitActions = list;
+            } else {
+                ((List<Runnable>) actions).add(action);
             }
-            exitActions.add(action);
         }
 
+        @SuppressWarnings("unchecked")
         void runExitActions(String hubName) {
-            List<Runnable> actions;
+            Object actions;
             synchronized (this) {
                 actions = exitActions;
                 exitActions = null;
             }
-            if (actions != null) {
-                for (Runnable a : actions) {
-                    try {
-                        a.run();
-                    } catch (Throwable e) {
-                        LOG.warn("hub '{}': an action for the end of {} failed", hubName, thread, e);
-                    }
+            if (actions instanceof Runnable one) {
+                runExitAction(one, hubName);
+            } else if (actions != null) {
+                for (Runnable a : (List<Runnable>) actions) {
+                    runExitAction(a, hubName);
                 }
+            }
+        }
+
+        private void runExitAction(Runnable action, String hubName) {
+            try {
+                action.run();
+            } catch (Throwable e) {
+                LOG.warn("hub '{}': an action for the end of {} failed", hubName, thread, e);
             }
         }
     }

@@ -68,6 +68,46 @@ class HubDumpTest {
         }
     }
 
+    /**
+     * Thousands of parked threads (the carrier's record cache grows past its first size while they park): every one
+     * has a known wait, and the first wave's waits cover the time since they had all parked.
+     */
+    @Test
+    void dumpKnowsHowLongEachOfThousandsOfParkedThreadsHasWaited() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        try (Hub hub = newHub("dump-many")) {
+            List<Thread> first = new ArrayList<>();
+            for (int i = 0; i < 1500; i++) {
+                first.add(hub.spawn(() -> waitForLatch(release)));
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> allWaiting(first));
+            long firstParked = System.nanoTime();
+            List<Thread> second = new ArrayList<>();
+            for (int i = 0; i < 1500; i++) {
+                second.add(hub.spawn(() -> waitForLatch(release)));
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> allWaiting(second));
+            long sinceFirst = System.nanoTime() - firstParked; // the dump looks later still
+            HubDump dump = hub.dump();
+            java.util.Set<Thread> firstWave = new java.util.HashSet<>(first);
+            assertEquals(3000, dump.threads().size());
+            for (HubDump.ThreadInfo info : dump.threads()) {
+                assertNotNull(info.waited(), "how long it waited is known: " + info.thread());
+                if (firstWave.contains(info.thread())) {
+                    assertTrue(info.waited().toNanos() >= sinceFirst,
+                            () -> info.thread() + " waited " + info.waited() + ", parked before " + sinceFirst + " ns");
+                }
+            }
+            release.countDown();
+            for (Thread t : first) {
+                assertTrue(t.join(Duration.ofSeconds(5)));
+            }
+            for (Thread t : second) {
+                assertTrue(t.join(Duration.ofSeconds(5)));
+            }
+        }
+    }
+
     @Test
     void threadsWaitingOnLatchesNobodyCountsDownAreReportedAsBlockingForever() throws Exception {
         CountDownLatch a = new CountDownLatch(1);
