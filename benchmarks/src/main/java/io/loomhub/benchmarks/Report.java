@@ -202,8 +202,9 @@ final class Report {
                 by thread, and its system calls by kind (`perf stat -e syscalls:sys_enter_*`, where perf works).
                 - **Scale.** Idle connections, each held open by the server (for blocking servers: one parked thread \
                 per connection blocked in `read`, holding its %d-byte buffer). Each server first serves 100 \
-                connections for the fresh-process warm-up time, so its read path is compiled as in service (a parked virtual \
-                thread's stack copy is about twice as large while its frames are still interpreted). Heap is the \
+                connections for the fresh-process warm-up time, so its read path is compiled as in service, then \
+                accepts and closes %,d idle connections, so is the code it runs once per connection (a parked \
+                virtual thread's stack copy is about twice as large while its frames are still interpreted). Heap is the \
                 JVM heap used after `System.gc()`, before and after; RSS is `VmRSS` from `/proc/PID/status`. Per \
                 connection = difference / connections; the table under it lists the classes that grew by at least \
                 16 B per connection.
@@ -217,7 +218,8 @@ final class Report {
                                 options.jmhMode.iterations),
                 LoadGenerator.REQUEST_BYTES, options.warmupSeconds, options.measureSeconds,
                 Math.max(options.warmupSeconds, options.jitWarmupSeconds), options.rounds,
-                EchoServer.BUFFER_BYTES, Servers.serverFlags(), EchoServer.BUFFER_BYTES, options.sleepProbeSleeps,
+                EchoServer.BUFFER_BYTES, Servers.serverFlags(), EchoServer.BUFFER_BYTES, Suite.CHURN_CONNECTIONS,
+                options.sleepProbeSleeps,
                 pingPongMethod()));
 
         md.append("Servers:\n\n");

@@ -85,7 +85,7 @@ public final class Hub implements Executor, AutoCloseable {
     private static final int EXTERNAL_DRAIN_LIMIT = 1024;
     /**
      * Slots of the carrier's cache of thread records (powers of two), see {@link #noteOffCarrier}: it starts small
-     * and grows with the live threads up to the most, 256 KiB of references, which covers 32,768 live threads.
+     * and grows with the live threads up to the most, 256 KiB of references: a slot per live thread, up to 65,536.
      */
     private static final int RECENT_RECORDS_MIN = 256;
     private static final int RECENT_RECORDS_MAX = 1 << 16;
@@ -684,7 +684,7 @@ public final class Hub implements Executor, AutoCloseable {
     }
 
     /**
-     * The record cache, doubled first while it has fewer than two slots per live thread (and is below its most).
+     * The record cache, doubled first while it has fewer slots than live threads (and is below its most).
      * Thread ids are handed out in sequence, so threads that live at the same time mostly get slots of their own:
      * with 10,000 parked threads a fixed 256 slots missed on almost every park, and each miss is a map lookup
      * that touches three cold cache lines. Carrier only; the entries are dropped, and refill on the next parks.
@@ -692,7 +692,7 @@ public final class Hub implements Executor, AutoCloseable {
     private ThreadRecord[] cacheFor(ThreadRecord[] cache) {
         int want = cache.length;
         int threads = liveThreads.get();
-        while (want < RECENT_RECORDS_MAX && want < 2 * threads) {
+        while (want < RECENT_RECORDS_MAX && want < threads) {
             want <<= 1;
         }
         if (want == cache.length) {
