@@ -196,18 +196,30 @@ public final class EchoServer {
         }
     }
 
+    /** What an accept loop does with each socket on the accepting thread, before a new thread serves it. */
+    @FunctionalInterface
+    interface Accepted {
+        void prepare(Socket s) throws IOException;
+    }
+
     /** Runs the accept loop for an already bound server socket (the hub-socket kind passes its own). */
-    static int startBlocking(ServerSocket server, ThreadFactory threads) {
-        threads.newThread(() -> acceptLoop(server, threads)).start();
+    static int startBlocking(ServerSocket server, ThreadFactory threads, Accepted accepted) {
+        threads.newThread(() -> acceptLoop(server, threads, accepted)).start();
         return server.getLocalPort();
     }
 
     private static void acceptLoop(ServerSocket server, ThreadFactory threads) {
+        acceptLoop(server, threads, s -> { });
+    }
+
+    /** Accepts, lets {@code accepted} prepare each socket on the accepting thread, and serves it on a new thread. */
+    private static void acceptLoop(ServerSocket server, ThreadFactory threads, Accepted accepted) {
         while (true) {
             Socket s;
             try {
                 s = server.accept();
                 s.setTcpNoDelay(true);
+                accepted.prepare(s);
             } catch (IOException e) {
                 System.err.println("accept failed: " + e);
                 return;

@@ -1,6 +1,7 @@
 package io.loomhub.benchmarks;
 
 import io.loomhub.netty.HubServerSocket;
+import io.loomhub.netty.HubSocket;
 import io.loomhub.netty.JavaNetSockets;
 import io.loomhub.scheduler.Hub;
 import java.io.IOException;
@@ -31,7 +32,9 @@ final class EchoServerExtensions {
             Hub hub = Hub.builder().name("echo").build();
             HubServerSocket server = new HubServerSocket(hub, port, EchoServer.BACKLOG,
                     InetAddress.getLoopbackAddress());
-            return EchoServer.startBlocking(server, hub.ofVirtual().factory());
+            // As docs/sockets.md's accept loop does: the socket is handed off, so the connection's own thread owns
+            // it (and it dies with that thread, not with the accepting one).
+            return EchoServer.startBlocking(server, hub.ofVirtual().factory(), s -> ((HubSocket) s).handOff());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -47,7 +47,8 @@ final class Servers {
     static List<ServerProcess.Spec> allSpecs(Suite.Options o) {
         List<ServerProcess.Spec> specs = new ArrayList<>();
         specs.add(jvm(o, "netty", "raw async Netty echo, one epoll event loop (reference)", List.of()));
-        specs.add(jvm(o, "hub-netty", "loomhub: a hub thread per connection, blocking loop over HubSocket", List.of()));
+        specs.add(jvm(o, "hub-netty", "loomhub: a hub thread per connection, blocking loop over HubSocket (the accept loop "
+                + "hands each socket off to its thread, as docs/sockets.md shows)", List.of()));
         specs.add(jvm(o, "hub-jdk", "loomhub: a hub thread per connection, blocking loop over java.net.Socket "
                 + "(the hub polls the JDK sockets on its own loop)", List.of()));
         specs.add(jvm(o, "hub-jdk-patched", "loomhub: the hub-jdk code, java.net patched (JavaNetSockets.patch()): "
