@@ -37,6 +37,7 @@ public final class Suite {
         List<Integer> connections = List.of(100, 10_000);
         List<String> servers = null; // null: every server
         int scaleConnections = -1;   // -1: as many as the descriptor limit allows, at most 100,000
+        int scaleChurn = CHURN_CONNECTIONS;
         List<String> scaleServers = null;
         boolean jmh = true;
         JmhSuite.Mode jmhMode = JmhSuite.Mode.FULL;
@@ -70,6 +71,7 @@ public final class Suite {
                     case "--servers" -> { o.servers = List.of(v.split(",")); i++; }
                     case "--scale" -> { o.scaleConnections = Integer.parseInt(v); i++; }
                     case "--scale-servers" -> { o.scaleServers = List.of(v.split(",")); i++; }
+                    case "--scale-churn" -> { o.scaleChurn = Integer.parseInt(v); i++; }
                     case "--no-jmh" -> o.jmh = false;
                     case "--jmh-smoke" -> o.jmhMode = JmhSuite.Mode.SMOKE;
                     case "--jmh-include" -> { o.jmhInclude = v; i++; }
@@ -109,8 +111,8 @@ public final class Suite {
     static final String USAGE = """
             options: --rounds N (5)  --warmup S (3)  --jit-warmup S (8)  --measure S (3)  --connections 100,10000
                      --servers a,b (all)  --scale N (0 skips; default: what the descriptor limit allows, <= 100000)
-                     --scale-servers a,b  --no-jmh  --jmh-smoke  --jmh-include REGEX  --sleep-probe N (2000, 0 skips)
-                     --pingpong-pairs N (10, 0 skips)  --pingpong-round S (0.5)  --pingpong-warmup N (4 pairs)
+                     --scale-servers a,b  --scale-churn N (10000)  --no-jmh  --jmh-smoke  --jmh-include REGEX
+                     --sleep-probe N (2000, 0 skips)  --pingpong-pairs N (10, 0 skips)  --pingpong-round S (0.5)  --pingpong-warmup N (4 pairs)
                      --out docs/benchmarks.md  --log-dir DIR  --go-binary PATH  --gevent-script PATH  --python PATH
                      --no-pin  --command TEXT (quoted in the report)  --note TEXT (added to the report)
                      --server-flags KIND='-Dflag=value ...' (extra JVM flags for one server kind; noted in the report)""";
@@ -225,7 +227,7 @@ public final class Suite {
             // of compiled ones: after a 0.3 s warm-up a hub-netty connection measured 2,209 B of stack chunk,
             // after a warm one 1,034 B.
             load.run(server.address(), server.pid(), 100, Math.max(o.warmupSeconds, o.jitWarmupSeconds), 0.2);
-            churn(load, server, CHURN_CONNECTIONS);
+            churn(load, server, o.scaleChurn);
             int fds0 = settledDescriptors(server);
             Map<String, Long> histogram0 = server.classHistogram();
             long heap0 = server.heapAfterGc();
@@ -281,10 +283,11 @@ public final class Suite {
     private static void churn(LoadGenerator load, ServerProcess server, int total) throws Exception {
         int fds0 = settledDescriptors(server);
         for (int done = 0; done < total; done += CHURN_BATCH) {
-            List<LoadGenerator.Conn> conns = load.openIdle(server.address(), CHURN_BATCH, 20_000);
+            int batch = Math.min(CHURN_BATCH, total - done);
+            List<LoadGenerator.Conn> conns = load.openIdle(server.address(), batch, 20_000);
             try {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                while (server.openConnections(fds0) < CHURN_BATCH && System.nanoTime() < deadline) {
+                while (server.openConnections(fds0) < batch && System.nanoTime() < deadline) {
                     Thread.sleep(50); // polling another process: there is nothing to await
                 }
             } finally {

@@ -24,7 +24,8 @@ class SuiteSmokeTest {
         Suite.Options o = Suite.Options.parse(new String[] {
             "--no-jmh", "--no-pin", "--servers", "netty,hub-netty,hub-jdk,hub-jdk-patched,jdk", "--rounds", "1",
             "--warmup", "1", "--jit-warmup", "1",
-            "--measure", "0.5", "--connections", "10,50", "--scale", "50", "--sleep-probe", "20",
+            "--measure", "0.5", "--connections", "10,50", "--scale", "50", "--scale-churn", "100",
+            "--sleep-probe", "20",
             "--pingpong-pairs", "2", "--pingpong-round", "0.05", "--pingpong-warmup", "1",
             "--out", out.toString(), "--log-dir", dir.resolve("logs").toString(), "--command", "SuiteSmokeTest"});
         Report report = assertTimeoutPreemptively(Duration.ofSeconds(120), () -> Suite.run(o));
