@@ -233,7 +233,12 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
                 return n;
             }
             if (deadline != 0 && deadline - System.nanoTime() <= 0) {
-                call(() -> endRead(me));
+                // A thread off this carrier runs its steps one carrier call each, so bytes may have been copied
+                // into its array between the step above and this one: they are its result, not a timeout.
+                int late = call(() -> endRead(me));
+                if (late > 0) {
+                    return late;
+                }
                 throw new SocketTimeoutException("Read timed out");
             }
         }
@@ -359,14 +364,21 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
         return WOULD_BLOCK;
     }
 
-    /** The reader gives up (timeout, interrupt). */
+    /**
+     * The reader gives up (timeout, interrupt).
+     *
+     * @return bytes {@link #channelRead} copied into the reader's array since its last step: a reader that timed
+     *     out returns them instead (an interrupted one closes the socket, and they go with it)
+     */
     int endRead(Thread me) {
+        int late = 0;
         if (reader == me) {
             reader = null;
             readInto = null;
-            delivered = 0; // an interrupt closes the socket; a timeout found none (readStep would have returned it)
+            late = delivered;
+            delivered = 0;
         }
-        return 0;
+        return late;
     }
 
     /** One attempt to write: how many bytes were taken (at least one), or {@link #WOULD_BLOCK}. */
@@ -392,13 +404,21 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
             throw new SocketException("Broken pipe: the connection is closed");
         }
         int taken = canStage() ? stageInArena(b, off, len) : 0;
+        if (closed || outputShutdown) {
+            throw closedMeanwhile();
+        }
         while (taken < len && canStage()) {
             ByteBuf buf = staged;
             if (buf == null) {
                 spillArenaRegion(); // its bytes come first: into the queue ahead of the new buffer
                 // Fixed capacity: a staging buffer never grows (no reallocation while the caller copies into it).
                 int size = Math.clamp(len - taken, WRITE_MIN_BUFFER, WRITE_CHUNK);
-                buf = staged = channel.alloc().directBuffer(size, size);
+                buf = channel.alloc().directBuffer(size, size);
+                if (closed || outputShutdown) {
+                    buf.release();
+                    throw closedMeanwhile();
+                }
+                staged = buf;
             }
             int n = Math.min(len - taken, buf.maxWritableBytes());
             buf.writeBytes(b, off + taken, n);
@@ -425,6 +445,17 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
     }
 
     /**
+     * The socket was closed, or its output shut down, by another thread while an allocation parked this writer
+     * (see {@link #takeArenaRegion}): what it staged since would be neither sent nor released, so it is released
+     * here, and the writer gets the error it would have got had the closure come first.
+     */
+    private SocketException closedMeanwhile() {
+        releaseAll(takeUnsent());
+        writer = null;
+        return new SocketException(closed ? "Socket closed" : "Socket output is shutdown");
+    }
+
+    /**
      * Stages all of {@code b[off, off+len)} in the hub's write arena if this socket has nothing in Netty buffers
      * and the arena has room, appending to the socket's region when it is the arena's newest.
      *
@@ -444,8 +475,12 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
             }
             arenaLength += len;
         } else {
-            int at = arena.stage(b, off, len);
+            int at = arena.stage(b, off, len); // may park to add a segment (see takeArenaRegion)
             if (at < 0) {
+                return 0;
+            }
+            if (closed || outputShutdown) {
+                arena.free(at); // closed meanwhile: tryWrite reports it
                 return 0;
             }
             arenaAt = at;
@@ -465,12 +500,25 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Copies this socket's arena region from byte {@code from} on into a Netty buffer and gives the region back. */
+    /**
+     * Copies this socket's arena region from byte {@code from} on into a Netty buffer and gives the region back.
+     *
+     * <p>The region leaves the socket before the copy is allocated. On a hub thread an allocation can park (a
+     * contended monitor in the allocator or its leak detector unmounts a virtual thread), and the carrier then
+     * runs other work, the flush queued for this socket among it: that flush must find no region, or it sends the
+     * region from the arena and the copy goes out again behind it. The region stays live in the arena until the
+     * copy is made, so no other socket's write lands on its bytes meanwhile.
+     */
     private ByteBuf takeArenaRegion(int from) {
+        int at = arenaAt;
+        int length = arenaLength;
+        arenaLength = 0;
         WriteArena arena = reactor.writeArenaIfMade(); // made: this socket holds a region of it
-        ByteBuf buf = arena.copyOut(channel.alloc(), arenaAt, from, arenaLength);
-        freeArenaRegion();
-        return buf;
+        try {
+            return arena.copyOut(channel.alloc(), at, from, length);
+        } finally {
+            arena.free(at);
+        }
     }
 
     /** Gives this socket's arena region back without copying it (sent, or failed). */

@@ -273,8 +273,15 @@ public final class NettyReactor implements Reactor {
             return null;
         }
         if (writeArena == null) {
-            writeArena = WriteArena.allocate(channel.alloc());
-            writeArenaUnavailable = writeArena == null;
+            WriteArena made = WriteArena.allocate(channel.alloc());
+            // The allocation may park a hub thread, and another may make the arena meanwhile: the first one made
+            // is the hub's (sockets hold regions of it), a second is given back.
+            if (writeArena == null && !writeArenaUnavailable) {
+                writeArena = made;
+                writeArenaUnavailable = made == null;
+            } else if (made != null) {
+                made.release();
+            }
         }
         return writeArena;
     }

@@ -78,7 +78,9 @@ final class WriteArena {
     /** Makes one more segment and makes it current; false if the memory has no native address. */
     private boolean addSegment() {
         ByteBuf buf = allocator.directBuffer(SEGMENT, SEGMENT);
-        if (!buf.hasMemoryAddress()) {
+        // On a hub thread the allocation may park, and another hub thread may add a segment (or the reactor
+        // release the arena) meanwhile: check again before taking the slot.
+        if (!buf.hasMemoryAddress() || released || segments == MAX_SEGMENTS) {
             buf.release();
             return false;
         }

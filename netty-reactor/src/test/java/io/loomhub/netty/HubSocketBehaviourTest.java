@@ -81,6 +81,59 @@ class HubSocketBehaviourTest {
     }
 
     @Test
+    void bytesCopiedIntoAReadersArrayJustAsItTimesOutAreReturnedNotDropped() throws Exception {
+        // A reader off the hub's carrier runs each step as its own carrier call. Its last step before the timeout
+        // finds nothing and leaves its array registered; the loop's read callback may copy bytes into that array
+        // before the reader's next call, which ends the read. Those bytes are the read's result: they used to be
+        // dropped while the reader got SocketTimeoutException. The test holds the carrier so that the callback runs
+        // exactly between those two calls (it is invoked directly, as Netty would invoke it).
+        HubSocket[] pair = connectedPair();
+        HubChannel hc = pair[0].connection();
+        int timeoutMillis = 1000;
+        pair[0].setSoTimeout(timeoutMillis);
+        byte[] late = "late".getBytes(StandardCharsets.US_ASCII);
+        byte[] buf = new byte[16];
+        CompletableFuture<Object> outcome = new CompletableFuture<>();
+        Thread reader = Thread.ofPlatform().start(() -> {
+            try {
+                outcome.complete(pair[0].getInputStream().read(buf));
+            } catch (Throwable e) {
+                outcome.complete(e);
+            }
+        });
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1))
+                .until(() -> java.util.concurrent.locks.LockSupport.getBlocker(reader) == hc);
+        long parkedBy = System.nanoTime(); // its deadline is at most this plus the timeout
+        CompletableFuture<Void> held = new CompletableFuture<>();
+        hub.execute(() -> {
+            try {
+                // Hold the carrier until the reader has passed its deadline and asked for its next step.
+                long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (System.nanoTime() < giveUp && (System.nanoTime() - parkedBy < TimeUnit.MILLISECONDS.toNanos(timeoutMillis)
+                        || !(java.util.concurrent.locks.LockSupport.getBlocker(reader) instanceof CarrierCall))) {
+                    Thread.onSpinWait();
+                }
+                // Queue the read callback behind that step, from another thread: the hub's external queue is FIFO,
+                // and the reader asks for its last call only once the step has answered.
+                io.netty.channel.ChannelHandlerContext ctx = hc.channel().pipeline().context(hc);
+                Thread queuer = Thread.ofPlatform().start(() -> hub.execute(() -> {
+                    hc.channelRead(ctx, io.netty.buffer.Unpooled.wrappedBuffer(late));
+                    hc.channelReadComplete(ctx);
+                }));
+                queuer.join(JOIN);
+                held.complete(null);
+            } catch (Throwable e) {
+                held.completeExceptionally(e);
+            }
+        });
+        held.get(30, TimeUnit.SECONDS);
+        assertTrue(reader.join(JOIN));
+        Object result = outcome.get(30, TimeUnit.SECONDS);
+        assertEquals(late.length, result, "the read's result (not a timeout, not lost bytes)");
+        assertArrayEquals(late, java.util.Arrays.copyOf(buf, late.length));
+    }
+
+    @Test
     void aParkedReaderGetsTheFirstBytesStraightIntoItsArrayAndTheRestInOrder() throws Exception {
         HubSocket[] pair = connectedPair();
         byte[] sent = new byte[100];

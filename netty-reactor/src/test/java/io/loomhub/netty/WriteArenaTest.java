@@ -279,6 +279,44 @@ class WriteArenaTest {
     }
 
     @Test
+    void aWriteWhoseThreadParksInTheAllocatorWhileItSpillsItsRegionSendsTheRegionOnce() throws Exception {
+        // A hub thread's step is not atomic when it allocates: the allocator (or its leak detector) may park the
+        // thread on a contended lock, and the carrier runs other work meanwhile, such as the flush queued for this
+        // very socket. Here the allocation for the spilled copy of the socket's region yields instead, which is
+        // the same interleaving made certain: the flush used to send the region from the arena while the copy
+        // was being made, then the copy went out behind it, and the peer got the region twice (the echo test's
+        // one connection in 200 with 8,192 bytes too many: a region of 8 KiB, then a write that could not append).
+        ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor();
+        try (Hub hub = Hub.builder().name("arena-park").reactor(NettyReactor.epoll()).build();
+             ServerSocket sink = new ServerSocket(0, 1, LOOPBACK)) {
+            CompletableFuture<List<CompletableFuture<byte[]>>> accepted = acceptAndReadAll(sink, 1, readers);
+            YieldingAllocator allocator = new YieldingAllocator();
+            byte[] region = pattern(1, WriteArena.MAX_REGION);
+            byte[] next = pattern(2, 100);
+            NettyTestSupport.onHub(hub, () -> {
+                try (HubSocket s = new HubSocket(hub, LOOPBACK.getHostAddress(), sink.getLocalPort())) {
+                    OutputStream out = s.getOutputStream();
+                    out.write(region); // staged in the arena; its flush is queued behind this thread
+                    s.connection().channel().config().setAllocator(allocator);
+                    allocator.yieldOnce.set(true);
+                    out.write(next); // cannot append (8 KiB is the largest region): the region is spilled first
+                    assertTrue(!allocator.yieldOnce.get(), "the spill allocated on the hub thread and yielded there");
+                }
+                return null;
+            });
+            byte[] expected = new byte[region.length + next.length];
+            System.arraycopy(region, 0, expected, 0, region.length);
+            System.arraycopy(next, 0, expected, region.length, next.length);
+            byte[] got = accepted.get(30, TimeUnit.SECONDS).get(0).get(30, TimeUnit.SECONDS);
+            assertEquals(expected.length, got.length, "bytes received");
+            assertArrayEquals(expected, got);
+            awaitArenaEmpty(hub);
+        } finally {
+            readers.shutdownNow();
+        }
+    }
+
+    @Test
     void aNioHubNeverMakesAnArenaAndStillEchoes() throws Exception {
         try (Hub hub = Hub.builder().name("arena-nio").reactor(NettyReactor.nio()).build();
              TestEchoServer server = TestEchoServer.start(hub)) {
@@ -338,6 +376,36 @@ class WriteArenaTest {
             return s.getInputStream().readAllBytes();
         } catch (Exception e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Netty's default allocator; once armed, the next direct buffer allocated on a virtual thread first yields it,
+     * as a contended lock in the allocator or its leak detector would park it.
+     */
+    private static final class YieldingAllocator extends io.netty.buffer.AbstractByteBufAllocator {
+        final java.util.concurrent.atomic.AtomicBoolean yieldOnce = new java.util.concurrent.atomic.AtomicBoolean();
+
+        YieldingAllocator() {
+            super(true);
+        }
+
+        @Override
+        protected io.netty.buffer.ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
+            if (Thread.currentThread().isVirtual() && yieldOnce.compareAndSet(true, false)) {
+                Thread.yield(); // the hub runs what was queued before this thread: the socket's flush
+            }
+            return ByteBufAllocator.DEFAULT.directBuffer(initialCapacity, maxCapacity);
+        }
+
+        @Override
+        protected io.netty.buffer.ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
+            return ByteBufAllocator.DEFAULT.heapBuffer(initialCapacity, maxCapacity);
+        }
+
+        @Override
+        public boolean isDirectBufferPooled() {
+            return ByteBufAllocator.DEFAULT.isDirectBufferPooled();
         }
     }
 
