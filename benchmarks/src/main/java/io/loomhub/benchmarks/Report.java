@@ -128,6 +128,10 @@ final class Report {
 
     void write(Path markdown) throws IOException {
         Path dir = markdown.toAbsolutePath().getParent();
+        // The hand-written analysis sits in the repository's docs/; a report written elsewhere links back to it.
+        Path analysis = Path.of("docs", "performance.md").toAbsolutePath();
+        performanceLink = Files.exists(analysis) ? dir.relativize(analysis).toString().replace('\\', '/')
+                : "performance.md";
         Path plotDir = dir.resolve("benchmarks");
         Files.createDirectories(plotDir);
         List<String> plots = Plots.write(this, plotDir);
@@ -151,6 +155,9 @@ final class Report {
         return csv.toString();
     }
 
+    /** Where {@code docs/performance.md} is, seen from the report's directory. */
+    private String performanceLink = "performance.md";
+
     String markdown(List<String> plotFiles) {
         StringBuilder md = new StringBuilder();
         md.append("# Benchmarks\n\n");
@@ -160,7 +167,7 @@ final class Report {
                 .append(startedAt.format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")))
                 .append(" in ").append(minutes(elapsed)).append(". Every number below was measured by that run.\n\n");
         md.append("Profiles of a request, the experiments behind the design and, for each target not met, why: "
-                + "[performance](performance.md), written by hand.\n\n");
+                + "[performance](" + performanceLink + "), written by hand.\n\n");
 
         md.append("## Machine\n\n");
         md.append("| | |\n|---|---|\n");
