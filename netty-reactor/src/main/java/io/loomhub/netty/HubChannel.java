@@ -446,8 +446,9 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
 
     /**
      * The socket was closed, or its output shut down, by another thread while an allocation parked this writer
-     * (see {@link #takeArenaRegion}): what it staged since would be neither sent nor released, so it is released
-     * here, and the writer gets the error it would have got had the closure come first.
+     * (see {@link #takeArenaRegion}): the closure took everything staged before it, so what is staged now is this
+     * write's and would be neither sent nor released. It is released here, and the writer gets the error it would
+     * have got had the closure come first.
      */
     private SocketException closedMeanwhile() {
         releaseAll(takeUnsent());
@@ -493,32 +494,40 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
     /** Moves this socket's arena region, if any, into a Netty buffer at the end of the unsent queue. */
     private void spillArenaRegion() {
         if (arenaLength > 0) {
-            if (unsent == null) {
-                unsent = new ArrayDeque<>(4);
+            ByteBuf copy = takeArenaRegion(0);
+            if (copy != null) {
+                if (unsent == null) {
+                    unsent = new ArrayDeque<>(4);
+                }
+                unsent.add(copy);
             }
-            unsent.add(takeArenaRegion(0));
         }
     }
 
     /**
      * Copies this socket's arena region from byte {@code from} on into a Netty buffer and gives the region back.
      *
-     * <p>The region leaves the socket before the copy is allocated. On a hub thread an allocation can park (a
-     * contended monitor in the allocator or its leak detector unmounts a virtual thread), and the carrier then
-     * runs other work, the flush queued for this socket among it: that flush must find no region, or it sends the
-     * region from the arena and the copy goes out again behind it. The region stays live in the arena until the
-     * copy is made, so no other socket's write lands on its bytes meanwhile.
+     * <p>The buffer is allocated before anything changes, and the region is taken only if it is still this
+     * socket's afterwards. On a hub thread an allocation can park (a contended monitor in the allocator or its
+     * leak detector unmounts a virtual thread), and the carrier then runs other work: the flush queued for this
+     * socket may send the region from the arena meanwhile, or a close from another thread take it and send it
+     * before its FIN. Either way the region has left the socket, and copying it as well would send it twice (the
+     * echo test's one connection in 200 with 8,192 bytes too many) or drop it with the racing write. Nothing
+     * parks between the check and the copy.
+     *
+     * @return the copy, or null if the region left the socket (or the arena was released) during the allocation
      */
     private ByteBuf takeArenaRegion(int from) {
         int at = arenaAt;
         int length = arenaLength;
-        arenaLength = 0;
-        WriteArena arena = reactor.writeArenaIfMade(); // made: this socket holds a region of it
-        try {
-            return arena.copyOut(channel.alloc(), at, from, length);
-        } finally {
-            arena.free(at);
+        ByteBuf buf = channel.alloc().directBuffer(length - from, length - from); // may park a hub thread
+        WriteArena arena = reactor.writeArenaIfMade();
+        if (arenaLength != length || arenaAt != at || arena == null || !arena.copyInto(buf, at, from, length)) {
+            buf.release();
+            return null;
         }
+        freeArenaRegion();
+        return buf;
     }
 
     /** Gives this socket's arena region back without copying it (sent, or failed). */
@@ -552,7 +561,10 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
             if (sent >= 0) {
                 reactor.writeArenaShortSends++;
             }
-            ByteBuf rest = takeArenaRegion(Math.max(sent, 0));
+            ByteBuf rest = takeArenaRegion(Math.max(sent, 0)); // on the carrier: the region cannot move meanwhile
+            if (rest == null) {
+                return; // the arena was released: the reactor, and this channel with it, has closed
+            }
             if (channel.isActive()) {
                 channel.writeAndFlush(rest, channel.voidPromise());
             } else {

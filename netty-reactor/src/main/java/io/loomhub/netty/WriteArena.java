@@ -2,7 +2,6 @@ package io.loomhub.netty;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.unix.Socket;
@@ -145,17 +144,18 @@ final class WriteArena {
     }
 
     /**
-     * A Netty buffer holding a copy of bytes {@code [from, length)} of the region {@code at}. Once the arena is
-     * released (the reactor has closed, and with it every channel, so nothing could be sent) the copy is empty.
+     * Appends bytes {@code [from, length)} of the region {@code at} to {@code dst}, which has room for them. Once the
+     * arena is released (the reactor has closed, and with it every channel, so nothing could be sent) nothing is
+     * copied.
+     *
+     * @return false if the arena was released
      */
-    ByteBuf copyOut(ByteBufAllocator alloc, int at, int from, int length) {
+    boolean copyInto(ByteBuf dst, int at, int from, int length) {
         if (released) {
-            return Unpooled.EMPTY_BUFFER;
+            return false;
         }
-        int n = length - from;
-        ByteBuf buf = alloc.directBuffer(n, n);
-        buf.writeBytes(memory[at / STRIDE], at % STRIDE + from, n);
-        return buf;
+        dst.writeBytes(memory[at / STRIDE], at % STRIDE + from, length - from);
+        return true;
     }
 
     /**

@@ -9,8 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.loomhub.scheduler.Hub;
 import io.netty.buffer.ByteBufAllocator;
 import java.io.DataInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -53,8 +55,9 @@ class WriteArenaTest {
                 numbered[i] = (byte) i;
             }
             int c = arena.stage(numbered, 0, numbered.length);
-            io.netty.buffer.ByteBuf rest = arena.copyOut(ByteBufAllocator.DEFAULT, c, 15, numbered.length);
+            io.netty.buffer.ByteBuf rest = ByteBufAllocator.DEFAULT.directBuffer(25, 25);
             try {
+                assertTrue(arena.copyInto(rest, c, 15, numbered.length));
                 byte[] tail = new byte[rest.readableBytes()];
                 rest.readBytes(tail);
                 assertArrayEquals(java.util.Arrays.copyOfRange(numbered, 15, 40), tail,
@@ -317,6 +320,48 @@ class WriteArenaTest {
     }
 
     @Test
+    void aCloseFromAnotherThreadWhileTheWriterParksInTheAllocatorStillSendsWhatWasWrittenBefore() throws Exception {
+        // The same park, with a second hub thread closing the socket while the writer waits in the allocation for
+        // its spilled region: the bytes of the write that had already returned go out before the FIN (sent by the
+        // flush that ran meanwhile, or by the close), and only the racing write fails. Taking the region out of
+        // the socket before the allocation used to hide it from both: the peer got nothing.
+        ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor();
+        try (Hub hub = Hub.builder().name("arena-park-close").reactor(NettyReactor.epoll()).build();
+             ServerSocket sink = new ServerSocket(0, 1, LOOPBACK)) {
+            CompletableFuture<List<CompletableFuture<byte[]>>> accepted = acceptAndReadAll(sink, 1, readers);
+            YieldingAllocator allocator = new YieldingAllocator();
+            byte[] region = pattern(3, WriteArena.MAX_REGION);
+            String failure = NettyTestSupport.onHub(hub, () -> {
+                HubSocket s = new HubSocket(hub, LOOPBACK.getHostAddress(), sink.getLocalPort());
+                OutputStream out = s.getOutputStream();
+                out.write(region); // returns: staged in the arena, its flush queued behind this thread
+                s.connection().channel().config().setAllocator(allocator);
+                allocator.beforeYield = () -> hub.spawn(() -> {
+                    try {
+                        s.close(); // queued before the yielding writer: runs while it waits in the allocation
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+                allocator.yieldOnce.set(true);
+                try {
+                    out.write(pattern(4, 100)); // cannot append: spills the region, and yields in its allocation
+                    return "the racing write succeeded on a closed socket";
+                } catch (SocketException e) {
+                    return e.getMessage();
+                }
+            });
+            assertEquals("Socket closed", failure);
+            byte[] got = accepted.get(30, TimeUnit.SECONDS).get(0).get(30, TimeUnit.SECONDS);
+            assertArrayEquals(region, got, "the peer gets the write that returned before the close, then the end");
+            awaitArenaEmpty(hub);
+            await().atMost(Duration.ofSeconds(10)).until(() -> allocator.allLiveBuffersReleased());
+        } finally {
+            readers.shutdownNow();
+        }
+    }
+
+    @Test
     void aNioHubNeverMakesAnArenaAndStillEchoes() throws Exception {
         try (Hub hub = Hub.builder().name("arena-nio").reactor(NettyReactor.nio()).build();
              TestEchoServer server = TestEchoServer.start(hub)) {
@@ -385,6 +430,10 @@ class WriteArenaTest {
      */
     private static final class YieldingAllocator extends io.netty.buffer.AbstractByteBufAllocator {
         final java.util.concurrent.atomic.AtomicBoolean yieldOnce = new java.util.concurrent.atomic.AtomicBoolean();
+        /** Runs on the allocating hub thread just before it yields; what it queues runs before the thread resumes. */
+        volatile Runnable beforeYield = () -> { };
+        private final java.util.Queue<io.netty.buffer.ByteBuf> handedOut =
+                new java.util.concurrent.ConcurrentLinkedQueue<>();
 
         YieldingAllocator() {
             super(true);
@@ -393,9 +442,17 @@ class WriteArenaTest {
         @Override
         protected io.netty.buffer.ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
             if (Thread.currentThread().isVirtual() && yieldOnce.compareAndSet(true, false)) {
+                beforeYield.run();
                 Thread.yield(); // the hub runs what was queued before this thread: the socket's flush
             }
-            return ByteBufAllocator.DEFAULT.directBuffer(initialCapacity, maxCapacity);
+            io.netty.buffer.ByteBuf buf = ByteBufAllocator.DEFAULT.directBuffer(initialCapacity, maxCapacity);
+            handedOut.add(buf);
+            return buf;
+        }
+
+        /** Whether every buffer this allocator handed out has been released (none leaked). */
+        boolean allLiveBuffersReleased() {
+            return handedOut.stream().allMatch(b -> b.refCnt() == 0);
         }
 
         @Override
