@@ -275,15 +275,16 @@ public final class NettyReactor implements Reactor {
         if (writeArena == null) {
             WriteArena made = WriteArena.allocate(channel.alloc());
             // The allocation may park a hub thread, and another may make the arena meanwhile: the first one made
-            // is the hub's (sockets hold regions of it), a second is given back.
-            if (writeArena == null && !writeArenaUnavailable) {
+            // is the hub's (sockets hold regions of it), a second is given back; so is one made while the reactor
+            // closed, which released the arena it had.
+            if (writeArena == null && !writeArenaUnavailable && !closed) {
                 writeArena = made;
                 writeArenaUnavailable = made == null;
             } else if (made != null) {
                 made.release();
             }
         }
-        return writeArena;
+        return closed ? null : writeArena;
     }
 
     /**

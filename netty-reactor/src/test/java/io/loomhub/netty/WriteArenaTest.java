@@ -362,6 +362,49 @@ class WriteArenaTest {
     }
 
     @Test
+    void aSecondHubThreadThatMakesTheArenaWhileTheFirstParksInItsAllocationKeepsItsBytes() throws Exception {
+        // The hub's first small write makes the arena; its allocation may park the writing hub thread, and another
+        // hub thread may write meanwhile and make an arena of its own, then stage a region in it. The first arena
+        // made stays the hub's: replacing it when the parked thread resumed made the second socket's flush send
+        // from the wrong arena (its peer got the first socket's bytes).
+        ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor();
+        try (Hub hub = Hub.builder().name("arena-make-race").reactor(NettyReactor.epoll()).build();
+             ServerSocket sink = new ServerSocket(0, 2, LOOPBACK)) {
+            CompletableFuture<List<CompletableFuture<byte[]>>> accepted = acceptAndReadAll(sink, 2, readers);
+            YieldingAllocator allocator = new YieldingAllocator();
+            byte[] first = pattern(5, 500);
+            byte[] second = pattern(6, 700);
+            HubSocket[] sockets = NettyTestSupport.onHub(hub, () -> {
+                HubSocket a = new HubSocket(hub, LOOPBACK.getHostAddress(), sink.getLocalPort()).detach();
+                HubSocket b = new HubSocket(hub, LOOPBACK.getHostAddress(), sink.getLocalPort()).detach();
+                a.connection().channel().config().setAllocator(allocator);
+                allocator.beforeYield = () -> hub.spawn(() -> {
+                    try {
+                        b.getOutputStream().write(second); // makes an arena too; its flush is queued behind a
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+                allocator.yieldOnce.set(true);
+                a.getOutputStream().write(first); // makes the arena, and yields in its allocation
+                assertTrue(!allocator.yieldOnce.get(), "the arena was allocated on the hub thread and yielded there");
+                return new HubSocket[] {a, b};
+            });
+            NettyTestSupport.onHub(hub, () -> {
+                sockets[0].close();
+                sockets[1].close();
+                return null;
+            });
+            List<CompletableFuture<byte[]>> got = accepted.get(30, TimeUnit.SECONDS);
+            assertArrayEquals(first, got.get(0).get(30, TimeUnit.SECONDS), "the first socket's bytes");
+            assertArrayEquals(second, got.get(1).get(30, TimeUnit.SECONDS), "the second socket's bytes");
+            awaitArenaEmpty(hub);
+        } finally {
+            readers.shutdownNow();
+        }
+    }
+
+    @Test
     void aNioHubNeverMakesAnArenaAndStillEchoes() throws Exception {
         try (Hub hub = Hub.builder().name("arena-nio").reactor(NettyReactor.nio()).build();
              TestEchoServer server = TestEchoServer.start(hub)) {
