@@ -113,6 +113,45 @@ class WriteArenaTest {
         }
     }
 
+    /**
+     * A segment's allocation may park a hub thread, and other hub threads may meanwhile fill the arena to its most
+     * segments, or the reactor release it: the allocation then gives its buffer back and the region is refused
+     * (the write takes Netty buffers). Here the allocator runs those steps itself, inside the allocation, which is
+     * the same interleaving made certain; taking the slot anyway indexed past the arena's last segment, or kept a
+     * buffer that nothing would release.
+     */
+    @Test
+    void aSegmentWhoseAllocationOutlivedTheArenasRoomOrTheArenaIsGivenBack() {
+        HookAllocator allocator = new HookAllocator();
+        WriteArena arena = WriteArena.allocate(allocator);
+        byte[] piece = pattern(7, WriteArena.MAX_REGION);
+        int perSegment = WriteArena.SEGMENT / WriteArena.MAX_REGION;
+        try {
+            for (int i = 0; i < (WriteArena.MAX_SEGMENTS - 1) * perSegment; i++) {
+                assertTrue(arena.stage(piece, 0, piece.length) >= 0, "region " + i);
+            }
+            assertEquals(WriteArena.MAX_SEGMENTS - 1, arena.segments());
+            // The next region needs the last segment; while its allocation is under way, another writer takes it.
+            allocator.hook = () -> assertTrue(arena.stage(piece, 0, piece.length) >= 0, "the other writer's region");
+            assertEquals(-1, arena.stage(piece, 0, piece.length), "no room is left once the allocation returns");
+            assertEquals(WriteArena.MAX_SEGMENTS, arena.segments());
+            assertEquals(0, allocator.last.refCnt(), "the late segment's buffer was given back");
+            assertEquals((WriteArena.MAX_SEGMENTS - 1) * perSegment + 1, arena.liveRegions());
+        } finally {
+            arena.release();
+        }
+
+        HookAllocator other = new HookAllocator();
+        WriteArena closing = WriteArena.allocate(other);
+        for (int i = 0; i < perSegment; i++) {
+            assertTrue(closing.stage(piece, 0, piece.length) >= 0);
+        }
+        other.hook = closing::release; // the reactor closes while the next segment is allocated
+        assertEquals(-1, closing.stage(piece, 0, piece.length));
+        assertEquals(0, other.last.refCnt(), "a segment made for a released arena is given back");
+        assertEquals(1, closing.segments());
+    }
+
     @Test
     void smallRepliesAreSentStraightFromTheArenaAndItEmptiesAfterEachFlush() throws Exception {
         try (Hub hub = Hub.builder().name("arena-echo").reactor(NettyReactor.epoll()).build();
@@ -496,6 +535,38 @@ class WriteArenaTest {
         /** Whether every buffer this allocator handed out has been released (none leaked). */
         boolean allLiveBuffersReleased() {
             return handedOut.stream().allMatch(b -> b.refCnt() == 0);
+        }
+
+        @Override
+        protected io.netty.buffer.ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
+            return ByteBufAllocator.DEFAULT.heapBuffer(initialCapacity, maxCapacity);
+        }
+
+        @Override
+        public boolean isDirectBufferPooled() {
+            return ByteBufAllocator.DEFAULT.isDirectBufferPooled();
+        }
+    }
+
+    /** Direct buffers from Netty's default allocator; the next allocation once {@link #hook} is set runs it first. */
+    private static final class HookAllocator extends io.netty.buffer.AbstractByteBufAllocator {
+        Runnable hook;
+        io.netty.buffer.ByteBuf last;
+
+        HookAllocator() {
+            super(true);
+        }
+
+        @Override
+        protected io.netty.buffer.ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
+            Runnable h = hook;
+            hook = null;
+            io.netty.buffer.ByteBuf buf = ByteBufAllocator.DEFAULT.directBuffer(initialCapacity, maxCapacity);
+            if (h != null) {
+                h.run(); // between the allocation and its return: where a parked hub thread would be
+            }
+            last = buf;
+            return buf;
         }
 
         @Override
