@@ -90,7 +90,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
     private static final int HANDED_OFF = 2;
     private static final int DETACHED = 3;
 
-    // The hub and its loop are the reactor's (reactor.hub(), reactor.loop()): a field each here would cost every
+    // The hub and its loop are the reactor's (hub(), reactor.loop()): a field each here would cost every
     // connection 8 B.
     final NettyReactor reactor;
     private final Channel channel;
@@ -162,6 +162,10 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
         reactor.sockets().opened.incrementAndGet();
     }
 
+    private Hub hub() {
+        return reactor.hub();
+    }
+
     /** Channel settings every hub socket needs: reads on demand, half-closure, back-pressure marks. */
     static void configure(ChannelConfig config) {
         config.setAutoRead(true); // paused and resumed by the reader's progress: see READ_PAUSE_BYTES
@@ -180,10 +184,10 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
 
     /** Runs a step of the state machine on the carrier: inline for this hub's threads, else a carrier call. */
     int call(CarrierCall.Op op) throws IOException {
-        if (reactor.hub().inHub()) {
+        if (hub().inHub()) {
             return op.run();
         }
-        return CarrierCall.run(reactor.hub(), op);
+        return CarrierCall.run(hub(), op);
     }
 
     /** Runs a channel operation where Netty runs it directly: now on the carrier itself, else as a callback. */
@@ -191,14 +195,14 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
         if (reactor.loop().inEventLoop()) {
             task.run();
         } else {
-            reactor.hub().execute(task);
+            hub().execute(task);
         }
     }
 
     /** Blocking calls would park the carrier itself, which runs every hub thread: refuse them there. */
     void checkNotCarrier(String what) {
-        if (Thread.currentThread() == reactor.hub().carrierThread()) {
-            throw new IllegalStateException(what + " on the carrier of hub '" + reactor.hub().name()
+        if (Thread.currentThread() == hub().carrierThread()) {
+            throw new IllegalStateException(what + " on the carrier of hub '" + hub().name()
                     + "' outside a virtual thread would block the hub; call it from a hub thread");
         }
     }
@@ -266,12 +270,12 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
 
     /** {@link #tryRead} on the carrier; a hub thread calls it directly (no capturing lambda per read). */
     private int readOnCarrier(Thread me, byte[] b, int off, int len) throws IOException {
-        return reactor.hub().inHub() ? tryRead(me, b, off, len) : CarrierCall.run(reactor.hub(), () -> tryRead(me, b, off, len));
+        return hub().inHub() ? tryRead(me, b, off, len) : CarrierCall.run(hub(), () -> tryRead(me, b, off, len));
     }
 
     /** {@link #tryWrite} on the carrier; a hub thread calls it directly. */
     private int writeOnCarrier(Thread me, byte[] b, int off, int len) throws IOException {
-        return reactor.hub().inHub() ? tryWrite(me, b, off, len) : CarrierCall.run(reactor.hub(), () -> tryWrite(me, b, off, len));
+        return hub().inHub() ? tryWrite(me, b, off, len) : CarrierCall.run(hub(), () -> tryWrite(me, b, off, len));
     }
 
     private void park(long deadline) {
@@ -521,8 +525,8 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
         int at = arenaAt;
         int length = arenaLength;
         ByteBuf buf = channel.alloc().directBuffer(length - from, length - from); // may park a hub thread
-        WriteArena arena = reactor.writeArenaIfMade();
-        if (arenaLength != length || arenaAt != at || arena == null || !arena.copyInto(buf, at, from, length)) {
+        WriteArena arena = reactor.writeArenaIfMade(); // made: this socket holds a region of it
+        if (arenaLength != length || arenaAt != at || !arena.copyInto(buf, at, from, length)) {
             buf.release();
             return null;
         }
@@ -685,7 +689,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
     }
 
     private void claimIfHandedOff(Thread me) {
-        if (ownership == HANDED_OFF && me.isVirtual() && reactor.hub().inHub()) {
+        if (ownership == HANDED_OFF && me.isVirtual() && hub().inHub()) {
             own(me);
         }
     }
@@ -950,7 +954,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
         eof = true;
         wake(reader);
         wake(writer);
-        if (!closed && ownership == OWNED && !reactor.hub().isClosed()) {
+        if (!closed && ownership == OWNED && !hub().isClosed()) {
             // The peer or the hub closed it; the user still has to close() it, and still owns it until then.
             LOG.debug("{}: connection closed under its user", describe());
         }
@@ -1015,7 +1019,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
 
     /** A short description for messages and logs. */
     String describe() {
-        return "HubSocket[" + channel.localAddress() + " -> " + channel.remoteAddress() + ", hub=" + reactor.hub().name() + "]";
+        return "HubSocket[" + channel.localAddress() + " -> " + channel.remoteAddress() + ", hub=" + hub().name() + "]";
     }
 
     @Override

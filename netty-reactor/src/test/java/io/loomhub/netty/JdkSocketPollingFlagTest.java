@@ -21,19 +21,15 @@ class JdkSocketPollingFlagTest {
     private static final String NIO_OPENS = "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED";
     private static final int ROUNDS = 500;
 
-    private static String child(Class<?> main, String... extra) throws IOException, InterruptedException {
-        return NettyTestSupport.childJvm(main, extra);
-    }
-
     @Test
     void withTheFlagTheHubWakesItsJdkSocketsItself() throws Exception {
-        String out = child(EchoOnAHub.class, NIO_OPENS);
+        String out = NettyTestSupport.childJvm(EchoOnAHub.class, NIO_OPENS);
         assertEchoedAndPrinted(out, "polls=true reason=null", "jdk poller resumes=few");
     }
 
     @Test
     void withoutTheFlagTheJdkPollerWakesThemAndTheReasonNamesTheFlag() throws Exception {
-        String out = child(EchoOnAHub.class);
+        String out = NettyTestSupport.childJvm(EchoOnAHub.class);
         assertEchoedAndPrinted(out,
                 "polls=false reason=start the JVM with --add-opens java.base/sun.nio.ch=ALL-UNNAMED",
                 "jdk poller resumes=one per wait");
@@ -41,21 +37,22 @@ class JdkSocketPollingFlagTest {
 
     @Test
     void thePropertyTurnsItOff() throws Exception {
-        String out = child(EchoOnAHub.class, NIO_OPENS, "-D" + JdkSocketPolling.PROPERTY + "=false");
+        String out = NettyTestSupport.childJvm(EchoOnAHub.class, NIO_OPENS,
+                "-D" + JdkSocketPolling.PROPERTY + "=false");
         assertEchoedAndPrinted(out, "polls=false reason=-Dloomhub.pollJdkSockets=false",
                 "jdk poller resumes=one per wait");
     }
 
     @Test
     void aWaitThatBeganBeforeTheFirstHubStillWakesWhenItsSocketCloses() throws Exception {
-        String out = child(WaitAcrossInstall.class, NIO_OPENS);
+        String out = NettyTestSupport.childJvm(WaitAcrossInstall.class, NIO_OPENS);
         assertEchoedAndPrinted(out, "polls=true", "reader woke with SocketException");
     }
 
     @Test
     void withTheJdksPlatformThreadPollersTooBothPathsWake() throws Exception {
         // jdk.pollerMode=1: the slots hold pollers served by platform threads instead of virtual sub-pollers.
-        String out = child(WaitAcrossInstall.class, NIO_OPENS, "-Djdk.pollerMode=1");
+        String out = NettyTestSupport.childJvm(WaitAcrossInstall.class, NIO_OPENS, "-Djdk.pollerMode=1");
         assertEchoedAndPrinted(out, "polls=true", "reader woke with SocketException");
     }
 

@@ -171,16 +171,14 @@ class WriteArenaTest {
         // and the last few spill; the second ones cannot append (other sockets' regions came after), so they spill.
         int piece = WriteArena.MAX_REGION;
         int sockets = WriteArena.CAPACITY / piece + 8;
-        ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor(); // the JDK's scheduler, not the hub
-        try (Hub hub = Hub.builder().name("arena-overflow").reactor(NettyReactor.epoll()).build();
-             ServerSocket sink = new ServerSocket(0, sockets, LOOPBACK)) {
-            CompletableFuture<List<CompletableFuture<byte[]>>> accepted = acceptAndReadAll(sink, sockets, readers);
+        try (Sink sink = new Sink("arena-overflow", sockets)) {
+            Hub hub = sink.hub;
             NettyTestSupport.onHub(hub, () -> {
                 List<HubSocket> open = new ArrayList<>();
                 for (int i = 0; i < sockets; i++) {
-                    open.add(new HubSocket(hub, LOOPBACK.getHostAddress(), sink.getLocalPort()));
+                    open.add(sink.connect());
                 }
-                accepted.get(30, TimeUnit.SECONDS); // the sink has them in connection order
+                sink.accepted.get(30, TimeUnit.SECONDS); // the sink has them in connection order
                 java.util.concurrent.atomic.AtomicBoolean carrierRan = new java.util.concurrent.atomic.AtomicBoolean();
                 hub.execute(() -> carrierRan.set(true)); // runs as soon as this thread gives the carrier up
                 for (int i = 0; i < sockets; i++) {
@@ -195,16 +193,13 @@ class WriteArenaTest {
                 }
                 return null;
             });
-            List<CompletableFuture<byte[]>> received = accepted.get(30, TimeUnit.SECONDS);
             for (int i = 0; i < sockets; i++) {
                 byte[] expected = new byte[2 * piece];
                 System.arraycopy(pattern(i, piece), 0, expected, 0, piece);
                 System.arraycopy(pattern(i + sockets, piece), 0, expected, piece, piece);
-                assertArrayEquals(expected, received.get(i).get(30, TimeUnit.SECONDS), "socket " + i);
+                assertArrayEquals(expected, sink.received(i), "socket " + i);
             }
             awaitArenaEmpty(hub);
-        } finally {
-            readers.shutdownNow();
         }
     }
 
@@ -291,19 +286,17 @@ class WriteArenaTest {
 
     @Test
     void bytesStillInTheArenaWhenTheSocketClosesInTheSameSliceArriveBeforeTheEndOfStream() throws Exception {
-        ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor();
-        try (Hub hub = Hub.builder().name("arena-close").reactor(NettyReactor.epoll()).build();
-             ServerSocket sink = new ServerSocket(0, 2, LOOPBACK)) {
-            CompletableFuture<List<CompletableFuture<byte[]>>> accepted = acceptAndReadAll(sink, 2, readers);
+        try (Sink sink = new Sink("arena-close", 2)) {
+            Hub hub = sink.hub;
             NettyTestSupport.onHub(hub, () -> {
-                HubSocket closedByUser = new HubSocket(hub, LOOPBACK.getHostAddress(), sink.getLocalPort());
+                HubSocket closedByUser = sink.connect();
                 closedByUser.getOutputStream().write(pattern(1, 64));
                 closedByUser.close(); // same slice: the flush has not run, the bytes are still in the arena
                 return null;
             });
             Thread leaker = hub.spawn(() -> {
                 try {
-                    HubSocket leaked = new HubSocket(hub, LOOPBACK.getHostAddress(), sink.getLocalPort());
+                    HubSocket leaked = sink.connect();
                     leaked.getOutputStream().write(pattern(2, 64));
                     // Ends without close(): the leak rule closes it, flushing what is still staged.
                 } catch (Exception e) {
@@ -311,12 +304,9 @@ class WriteArenaTest {
                 }
             });
             leaker.join(NettyTestSupport.JOIN);
-            List<CompletableFuture<byte[]>> received = accepted.get(30, TimeUnit.SECONDS);
-            assertArrayEquals(pattern(1, 64), received.get(0).get(30, TimeUnit.SECONDS), "closed by its user");
-            assertArrayEquals(pattern(2, 64), received.get(1).get(30, TimeUnit.SECONDS), "closed by the leak rule");
+            assertArrayEquals(pattern(1, 64), sink.received(0), "closed by its user");
+            assertArrayEquals(pattern(2, 64), sink.received(1), "closed by the leak rule");
             awaitArenaEmpty(hub);
-        } finally {
-            readers.shutdownNow();
         }
     }
 
@@ -328,15 +318,13 @@ class WriteArenaTest {
         // the same interleaving made certain: the flush used to send the region from the arena while the copy
         // was being made, then the copy went out behind it, and the peer got the region twice (the echo test's
         // one connection in 200 with 8,192 bytes too many: a region of 8 KiB, then a write that could not append).
-        ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor();
-        try (Hub hub = Hub.builder().name("arena-park").reactor(NettyReactor.epoll()).build();
-             ServerSocket sink = new ServerSocket(0, 1, LOOPBACK)) {
-            CompletableFuture<List<CompletableFuture<byte[]>>> accepted = acceptAndReadAll(sink, 1, readers);
+        try (Sink sink = new Sink("arena-park", 1)) {
+            Hub hub = sink.hub;
             YieldingAllocator allocator = new YieldingAllocator();
             byte[] region = pattern(1, WriteArena.MAX_REGION);
             byte[] next = pattern(2, 100);
             NettyTestSupport.onHub(hub, () -> {
-                try (HubSocket s = new HubSocket(hub, LOOPBACK.getHostAddress(), sink.getLocalPort())) {
+                try (HubSocket s = sink.connect()) {
                     OutputStream out = s.getOutputStream();
                     out.write(region); // staged in the arena; its flush is queued behind this thread
                     s.connection().channel().config().setAllocator(allocator);
@@ -349,12 +337,10 @@ class WriteArenaTest {
             byte[] expected = new byte[region.length + next.length];
             System.arraycopy(region, 0, expected, 0, region.length);
             System.arraycopy(next, 0, expected, region.length, next.length);
-            byte[] got = accepted.get(30, TimeUnit.SECONDS).get(0).get(30, TimeUnit.SECONDS);
+            byte[] got = sink.received(0);
             assertEquals(expected.length, got.length, "bytes received");
             assertArrayEquals(expected, got);
             awaitArenaEmpty(hub);
-        } finally {
-            readers.shutdownNow();
         }
     }
 
@@ -364,24 +350,17 @@ class WriteArenaTest {
         // its spilled region: the bytes of the write that had already returned go out before the FIN (sent by the
         // flush that ran meanwhile, or by the close), and only the racing write fails. Taking the region out of
         // the socket before the allocation used to hide it from both: the peer got nothing.
-        ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor();
-        try (Hub hub = Hub.builder().name("arena-park-close").reactor(NettyReactor.epoll()).build();
-             ServerSocket sink = new ServerSocket(0, 1, LOOPBACK)) {
-            CompletableFuture<List<CompletableFuture<byte[]>>> accepted = acceptAndReadAll(sink, 1, readers);
+        try (Sink sink = new Sink("arena-park-close", 1)) {
+            Hub hub = sink.hub;
             YieldingAllocator allocator = new YieldingAllocator();
             byte[] region = pattern(3, WriteArena.MAX_REGION);
             String failure = NettyTestSupport.onHub(hub, () -> {
-                HubSocket s = new HubSocket(hub, LOOPBACK.getHostAddress(), sink.getLocalPort());
+                HubSocket s = sink.connect();
                 OutputStream out = s.getOutputStream();
                 out.write(region); // returns: staged in the arena, its flush queued behind this thread
                 s.connection().channel().config().setAllocator(allocator);
-                allocator.beforeYield = () -> hub.spawn(() -> {
-                    try {
-                        s.close(); // queued before the yielding writer: runs while it waits in the allocation
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                });
+                // Queued before the yielding writer: runs while it waits in the allocation.
+                allocator.beforeYield = () -> spawn(hub, s::close);
                 allocator.yieldOnce.set(true);
                 try {
                     out.write(pattern(4, 100)); // cannot append: spills the region, and yields in its allocation
@@ -391,12 +370,10 @@ class WriteArenaTest {
                 }
             });
             assertEquals("Socket closed", failure);
-            byte[] got = accepted.get(30, TimeUnit.SECONDS).get(0).get(30, TimeUnit.SECONDS);
-            assertArrayEquals(region, got, "the peer gets the write that returned before the close, then the end");
+            assertArrayEquals(region, sink.received(0),
+                    "the peer gets the write that returned before the close, then the end");
             awaitArenaEmpty(hub);
             await().atMost(Duration.ofSeconds(10)).until(() -> allocator.allLiveBuffersReleased());
-        } finally {
-            readers.shutdownNow();
         }
     }
 
@@ -406,24 +383,17 @@ class WriteArenaTest {
         // hub thread may write meanwhile and make an arena of its own, then stage a region in it. The first arena
         // made stays the hub's: replacing it when the parked thread resumed made the second socket's flush send
         // from the wrong arena (its peer got the first socket's bytes).
-        ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor();
-        try (Hub hub = Hub.builder().name("arena-make-race").reactor(NettyReactor.epoll()).build();
-             ServerSocket sink = new ServerSocket(0, 2, LOOPBACK)) {
-            CompletableFuture<List<CompletableFuture<byte[]>>> accepted = acceptAndReadAll(sink, 2, readers);
+        try (Sink sink = new Sink("arena-make-race", 2)) {
+            Hub hub = sink.hub;
             YieldingAllocator allocator = new YieldingAllocator();
             byte[] first = pattern(5, 500);
             byte[] second = pattern(6, 700);
             HubSocket[] sockets = NettyTestSupport.onHub(hub, () -> {
-                HubSocket a = new HubSocket(hub, LOOPBACK.getHostAddress(), sink.getLocalPort()).detach();
-                HubSocket b = new HubSocket(hub, LOOPBACK.getHostAddress(), sink.getLocalPort()).detach();
+                HubSocket a = sink.connect().detach();
+                HubSocket b = sink.connect().detach();
                 a.connection().channel().config().setAllocator(allocator);
-                allocator.beforeYield = () -> hub.spawn(() -> {
-                    try {
-                        b.getOutputStream().write(second); // makes an arena too; its flush is queued behind a
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                });
+                // Makes an arena too; its flush is queued behind a.
+                allocator.beforeYield = () -> spawn(hub, () -> b.getOutputStream().write(second));
                 allocator.yieldOnce.set(true);
                 a.getOutputStream().write(first); // makes the arena, and yields in its allocation
                 assertTrue(!allocator.yieldOnce.get(), "the arena was allocated on the hub thread and yielded there");
@@ -434,12 +404,9 @@ class WriteArenaTest {
                 sockets[1].close();
                 return null;
             });
-            List<CompletableFuture<byte[]>> got = accepted.get(30, TimeUnit.SECONDS);
-            assertArrayEquals(first, got.get(0).get(30, TimeUnit.SECONDS), "the first socket's bytes");
-            assertArrayEquals(second, got.get(1).get(30, TimeUnit.SECONDS), "the second socket's bytes");
+            assertArrayEquals(first, sink.received(0), "the first socket's bytes");
+            assertArrayEquals(second, sink.received(1), "the second socket's bytes");
             awaitArenaEmpty(hub);
-        } finally {
-            readers.shutdownNow();
         }
     }
 
@@ -472,23 +439,69 @@ class WriteArenaTest {
     }
 
     /**
-     * Accepts {@code count} connections on {@code sink} and reads each to its end on a reader thread; completes
-     * with the readers' results in connection order once all are accepted.
+     * An epoll hub and a loopback server socket that accepts {@code connections} connections and reads each to its
+     * end on the JDK's scheduler (not the hub), for tests that check what hub sockets send.
      */
-    private static CompletableFuture<List<CompletableFuture<byte[]>>> acceptAndReadAll(ServerSocket sink, int count,
-                                                                                       ExecutorService readers) {
-        return CompletableFuture.supplyAsync(() -> {
-            List<CompletableFuture<byte[]>> received = new ArrayList<>();
-            try {
-                for (int i = 0; i < count; i++) {
-                    Socket s = sink.accept();
-                    received.add(CompletableFuture.supplyAsync(() -> readAll(s), readers));
+    private static final class Sink implements AutoCloseable {
+        final Hub hub;
+        private final ServerSocket server;
+        private final ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor();
+        /** The readers' results in connection order, once all are accepted. */
+        final CompletableFuture<List<CompletableFuture<byte[]>>> accepted;
+
+        Sink(String hubName, int connections) throws IOException {
+            hub = Hub.builder().name(hubName).reactor(NettyReactor.epoll()).build();
+            server = new ServerSocket(0, connections, LOOPBACK);
+            accepted = CompletableFuture.supplyAsync(() -> {
+                List<CompletableFuture<byte[]>> received = new ArrayList<>();
+                try {
+                    for (int i = 0; i < connections; i++) {
+                        Socket s = server.accept();
+                        received.add(CompletableFuture.supplyAsync(() -> readAll(s), readers));
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
                 }
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
+                return received;
+            }, readers);
+        }
+
+        /** A hub socket connected to this sink; call on a hub thread. */
+        HubSocket connect() throws IOException {
+            return new HubSocket(hub, LOOPBACK.getHostAddress(), server.getLocalPort());
+        }
+
+        /** Everything connection {@code i} (in connection order) sent, once it ended. */
+        byte[] received(int i) throws Exception {
+            return accepted.get(30, TimeUnit.SECONDS).get(i).get(30, TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                server.close();
+            } finally {
+                hub.close();
+                readers.shutdownNow();
             }
-            return received;
-        }, readers);
+        }
+    }
+
+    /** An action on a hub socket, which may throw what socket calls throw. */
+    @FunctionalInterface
+    private interface IoAction {
+        void run() throws IOException;
+    }
+
+    /** Starts {@code action} on a new hub thread (queued behind what the hub already has ready). */
+    private static void spawn(Hub hub, IoAction action) {
+        hub.spawn(() -> {
+            try {
+                action.run();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
     }
 
     /** Waits until every region of the hub's write arena has been taken back. */
