@@ -31,7 +31,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * One echo server of the load harness, run in its own process (pinned to a CPU by the harness). It binds
  * 127.0.0.1 on an ephemeral port, prints {@code READY <port>} on standard output, then answers commands read
  * from standard input, one a line: {@code heap} prints {@code HEAP <bytes used after a full GC>}, {@code conns}
- * prints {@code CONNS <open connections>}, {@code histogram} prints the live heap's class histogram (as
+ * prints {@code CONNS <open connections>}, {@code jit} prints {@code JIT <milliseconds the JIT has compiled so far>},
+ * {@code histogram} prints the live heap's class histogram (as
  * {@code jcmd PID GC.class_histogram} would) and {@code END}; end of input ends the process.
  *
  * <p>Kinds (the blocking ones all run the same {@link #echo} loop, one virtual thread per connection):
@@ -96,6 +97,7 @@ public final class EchoServer {
                     System.out.println("HEAP " + ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
                 }
                 case "conns" -> System.out.println("CONNS " + OPEN.get());
+                case "jit" -> System.out.println("JIT " + ManagementFactory.getCompilationMXBean().getTotalCompilationTime());
                 case "histogram" -> {
                     System.out.println(classHistogram());
                     System.out.println("END");

@@ -142,6 +142,23 @@ final class ServerProcess implements AutoCloseable {
      * Connections the server holds open: its own count for JVM servers, else its open descriptors minus
      * {@code baselineDescriptors}.
      */
+    /**
+     * Milliseconds the server's JIT has spent compiling so far (it grows while the JIT still compiles), or -1 for a
+     * server that is not a JVM.
+     */
+    long jitMillis() throws IOException {
+        if (!spec.jvm()) {
+            return -1;
+        }
+        in.write("jit\n");
+        in.flush();
+        String line = out.readLine();
+        if (line == null || !line.startsWith("JIT ")) {
+            throw new IOException("server '" + spec.name() + "' answered '" + line + "' to 'jit'");
+        }
+        return Long.parseLong(line.substring(4).trim());
+    }
+
     int openConnections(int baselineDescriptors) throws IOException {
         if (!spec.jvm()) {
             return ProcStats.openDescriptors(pid()) - baselineDescriptors;
