@@ -60,7 +60,7 @@ import org.slf4j.LoggerFactory;
  * pending bytes passed the high water mark) or while it has {@value #WRITE_HIGH_WATER} bytes staged that the
  * carrier has not taken yet.
  */
-final class HubChannel extends ChannelInboundHandlerAdapter {
+final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable {
 
     private static final Logger LOG = LoggerFactory.getLogger(HubSocket.class);
 
@@ -80,15 +80,22 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
     static final long CLOSE_FLUSH_TIMEOUT_SECONDS = 30;
     /** Immutable, so one instance serves every channel (24 B less per connection). */
     private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(WRITE_LOW_WATER, WRITE_HIGH_WATER);
+    /**
+     * One receive-size policy for every channel (32 B less per connection): what adapts per channel lives in the
+     * handle Netty makes from it for each channel. Its one mutable setting (messages per read) is never changed,
+     * and no hub socket exposes its Netty channel to a caller who could.
+     */
+    private static final AdaptiveRecvByteBufAllocator RECEIVE_SIZES =
+            new AdaptiveRecvByteBufAllocator(512, 8192, READ_BUFFER_MAX);
 
     /** Returned by a step that could not make progress: the caller registered as waiter and must park. */
     static final int WOULD_BLOCK = -2;
 
     // Who owns the socket, for the leak rule (see SocketRegistry).
-    private static final int UNOWNED = 0;
-    private static final int OWNED = 1;
-    private static final int HANDED_OFF = 2;
-    private static final int DETACHED = 3;
+    private static final byte UNOWNED = 0;
+    private static final byte OWNED = 1;
+    private static final byte HANDED_OFF = 2;
+    private static final byte DETACHED = 3;
 
     // The hub and its loop are the reactor's (hub(), reactor.loop()): a field each here would cost every
     // connection 8 B.
@@ -139,7 +146,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
     private ArrayDeque<ByteBuf> unsent;
     private int unsentBytes; // staged + unsent
     private boolean flushQueued;
-    private int ownership = UNOWNED;
+    private byte ownership = UNOWNED; // a byte: every idle connection pays for each field (this object is 104 B)
     /**
      * While {@code OWNED}: the owning thread's entry in the registry, and this socket's neighbours in that thread's
      * list of sockets (an intrusive list, so owning costs no collection per thread: {@link SocketRegistry}).
@@ -147,11 +154,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
     SocketRegistry.Owner ownedBy;
     HubChannel ownedPrev;
     HubChannel ownedNext;
-    private long peakOutboundBytes;
     private boolean linger0;
-
-    /** Made on first use: an idle connection should not pay for two callback objects (about 32 B). */
-    private Runnable flushTask;
 
     /** A connection on {@code channel}, which must not be registered yet; adds itself to its pipeline. */
     HubChannel(NettyReactor reactor, Channel channel) {
@@ -171,7 +174,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
         config.setAutoRead(true); // paused and resumed by the reader's progress: see READ_PAUSE_BYTES
         config.setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         config.setWriteBufferWaterMark(WATER_MARK);
-        config.setRecvByteBufAllocator(new AdaptiveRecvByteBufAllocator(512, 8192, READ_BUFFER_MAX));
+        config.setRecvByteBufAllocator(RECEIVE_SIZES);
     }
 
     Channel channel() {
@@ -708,10 +711,6 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
         this.linger0 = linger0;
     }
 
-    /** Most bytes this socket held outbound at once (staged here plus pending in Netty), for tests. */
-    long peakOutboundBytes() {
-        return peakOutboundBytes;
-    }
 
     // ------------------------------------------------------------------------------------------------
     // Carrier callbacks
@@ -733,14 +732,20 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
     private void queueFlush() {
         if (!flushQueued) {
             flushQueued = true;
-            if (flushTask == null) {
-                flushTask = this::flushUnsent;
-            }
             // Behind the threads already queued, not right after this slice: the replies of one batch then leave
             // back to back. Measured both ways (docs/performance.md): flushing right after each slice cost more
             // server CPU per request, as the peer was woken more often for fewer replies each time.
-            onLoop(flushTask);
+            onLoop(this); // run() is the flush: no callback object per connection
         }
+    }
+
+    /**
+     * The flush callback {@link #queueFlush} queues on the carrier: the channel is its own task, so an idle connection
+     * carries no callback object. Carrier only.
+     */
+    @Override
+    public void run() {
+        flushUnsent();
     }
 
     /** Hands everything staged to Netty in one write+flush. Runs once per slice that wrote. */
@@ -879,8 +884,8 @@ final class HubChannel extends ChannelInboundHandlerAdapter {
     private void recordPeak() {
         ChannelOutboundBuffer ob = channel.unsafe().outboundBuffer();
         long held = unsentBytes + (ob == null ? 0 : ob.totalPendingWriteBytes());
-        if (held > peakOutboundBytes) {
-            peakOutboundBytes = held;
+        if (held > reactor.peakOutboundBytes) {
+            reactor.peakOutboundBytes = held;
         }
     }
 

@@ -89,20 +89,22 @@ public class HubSocket extends Socket {
             StandardSocketOptions.SO_LINGER, ChannelOption.SO_LINGER,
             StandardSocketOptions.IP_TOS, ChannelOption.IP_TOS);
 
+    // Every field here is paid by every idle connection, so a socket keeps only what it needs once connected: its
+    // addresses are its channel's (Netty keeps them after close), its streams are made per call (they hold nothing
+    // but the socket), and what it was told before connecting lives in a Setup made on first use.
     private final NettyReactor reactor; // and through it the hub: a field for each would cost every socket 8 B
     private volatile int state;
     private volatile HubChannel conn;
     private volatile int soTimeout;
-    private volatile InetSocketAddress bindAddress;
-    private volatile InetSocketAddress remote;
-    private volatile InetSocketAddress local;
-    private volatile boolean handOffAtConnect;
-    private volatile boolean detachAtConnect;
-    /** Options set before connect, applied when the channel exists. Created on first use: most sockets never need
-     *  it, and an idle connection should not carry an empty map. */
-    private volatile Map<SocketOption<?>, Object> presetOptions;
-    private volatile InputStream in;
-    private volatile OutputStream out;
+    private volatile Setup setup;
+
+    /** What an unconnected socket was told to do at connect: bind, options, ownership. Fields are set once. */
+    private static final class Setup {
+        volatile InetSocketAddress bindAddress;
+        volatile boolean handOff;
+        volatile boolean detach;
+        final Map<SocketOption<?>, Object> options = new ConcurrentHashMap<>();
+    }
 
     /**
      * An unconnected socket on the calling thread's hub.
@@ -161,8 +163,7 @@ public class HubSocket extends Socket {
         super(InertSocketImpl.INSTANCE);
         this.reactor = reactor;
         this.conn = accepted;
-        this.remote = (InetSocketAddress) accepted.channel().remoteAddress();
-        this.local = (InetSocketAddress) accepted.channel().localAddress();
+        keepAddresses(accepted.channel());
         this.state = BOUND | CONNECTED;
     }
 
@@ -226,9 +227,9 @@ public class HubSocket extends Socket {
         HubChannel hc = new HubChannel(reactor, ch);
         try {
             ChannelConfig config = ch.config();
-            Map<SocketOption<?>, Object> presets = presetOptions;
+            Setup presets = setup;
             if (presets != null) {
-                for (Map.Entry<SocketOption<?>, Object> e : presets.entrySet()) {
+                for (Map.Entry<SocketOption<?>, Object> e : presets.options.entrySet()) {
                     setChannelOption(config, e.getKey(), e.getValue());
                 }
             }
@@ -238,7 +239,7 @@ public class HubSocket extends Socket {
             clearState(CONNECTING);
             throw new SocketException("could not set the socket options: " + e);
         }
-        InetSocketAddress bindTo = bindAddress;
+        InetSocketAddress bindTo = setup != null ? setup.bindAddress : null;
         ChannelFuture[] connecting = new ChannelFuture[1];
         try {
             runOnLoop(() -> {
@@ -269,8 +270,7 @@ public class HubSocket extends Socket {
             close();
             throw connectFailure(e.getCause(), address, timeout);
         }
-        remote = (InetSocketAddress) ch.remoteAddress();
-        local = (InetSocketAddress) ch.localAddress();
+        keepAddresses(ch);
         conn = hc;
         int after = (int) STATE.getAndBitwiseOr(this, BOUND | CONNECTED);
         clearState(CONNECTING);
@@ -281,11 +281,50 @@ public class HubSocket extends Socket {
         adoptOrHandOff(hc);
     }
 
+    /**
+     * Has Netty read and keep the channel's addresses while it is open: its channel keeps them after close, where
+     * {@code java.net} sockets still report them.
+     */
+    private static void keepAddresses(Channel ch) {
+        ch.remoteAddress();
+        ch.localAddress();
+    }
+
+    /** The remote address once connected, else null. */
+    private InetSocketAddress remote() {
+        HubChannel hc = conn;
+        return hc != null ? (InetSocketAddress) hc.channel().remoteAddress() : null;
+    }
+
+    /** The local address once connected, else where {@link #bind} asked to bind, else null. */
+    private InetSocketAddress local() {
+        HubChannel hc = conn;
+        if (hc != null) {
+            return (InetSocketAddress) hc.channel().localAddress();
+        }
+        Setup s = setup;
+        return s != null ? s.bindAddress : null;
+    }
+
+    private Setup setup() {
+        Setup s = setup;
+        if (s == null) {
+            synchronized (this) {
+                s = setup;
+                if (s == null) {
+                    setup = s = new Setup();
+                }
+            }
+        }
+        return s;
+    }
+
     /** Applies the ownership rule to a freshly opened connection. Runs in the opening thread. */
     void adoptOrHandOff(HubChannel hc) throws IOException {
         Thread me = Thread.currentThread();
-        boolean handOff = handOffAtConnect;
-        boolean detach = detachAtConnect;
+        Setup s = setup;
+        boolean handOff = s != null && s.handOff;
+        boolean detach = s != null && s.detach;
         if (!handOff && !detach && !(me.isVirtual() && reactor.hub().inHub())) {
             return; // not a thread of this hub: nobody owns the socket
         }
@@ -360,7 +399,7 @@ public class HubSocket extends Socket {
         if (a.isUnresolved()) {
             throw new SocketException("Unresolved address");
         }
-        bindAddress = a;
+        setup().bindAddress = a;
         STATE.getAndBitwiseOr(this, BOUND);
     }
 
@@ -370,7 +409,9 @@ public class HubSocket extends Socket {
 
     /**
      * The socket's input stream. Its reads park the caller until bytes arrive (see {@link #setSoTimeout}); they
-     * copy straight from the channel's receive buffers into the caller's array. Closing it closes the socket.
+     * copy straight from the channel's receive buffers into the caller's array. Closing it closes the socket. Each
+     * call returns a new stream object over the same connection: a stream holds nothing but its socket, and keeping
+     * one per socket would cost every idle connection a field.
      *
      * @throws SocketException if the socket is closed, not connected, or its input is shut down
      */
@@ -386,17 +427,14 @@ public class HubSocket extends Socket {
         if ((s & SHUT_IN) != 0) {
             throw new SocketException("Socket input is shutdown");
         }
-        InputStream i = in;
-        if (i == null) {
-            in = i = new HubInputStream();
-        }
-        return i;
+        return new HubInputStream();
     }
 
     /**
      * The socket's output stream. Writes copy the caller's bytes and return; what one hub thread writes before it
      * next parks goes out in one write and flush, so {@code flush()} is never needed (it is harmless). A writer
-     * parks while the connection's outbound buffer is full. Closing it closes the socket.
+     * parks while the connection's outbound buffer is full. Closing it closes the socket. Each call returns a new
+     * stream object over the same connection, as {@link #getInputStream()} does.
      *
      * @throws SocketException if the socket is closed, not connected, or its output is shut down
      */
@@ -412,11 +450,7 @@ public class HubSocket extends Socket {
         if ((s & SHUT_OUT) != 0) {
             throw new SocketException("Socket output is shutdown");
         }
-        OutputStream o = out;
-        if (o == null) {
-            out = o = new HubOutputStream();
-        }
-        return o;
+        return new HubOutputStream();
     }
 
     private final class HubInputStream extends InputStream {
@@ -536,7 +570,7 @@ public class HubSocket extends Socket {
     public HubSocket handOff() throws IOException {
         HubChannel hc = conn;
         if (hc == null) {
-            handOffAtConnect = true;
+            setup().handOff = true;
         } else {
             hc.call(hc::handOff);
         }
@@ -552,7 +586,7 @@ public class HubSocket extends Socket {
     public HubSocket detach() throws IOException {
         HubChannel hc = conn;
         if (hc == null) {
-            detachAtConnect = true;
+            setup().detach = true;
         } else {
             hc.call(hc::detach);
         }
@@ -602,36 +636,36 @@ public class HubSocket extends Socket {
 
     @Override
     public InetAddress getInetAddress() {
-        InetSocketAddress r = remote;
+        InetSocketAddress r = remote();
         return isConnected() && r != null ? r.getAddress() : null;
     }
 
     @Override
     public InetAddress getLocalAddress() {
-        InetSocketAddress l = local != null ? local : bindAddress;
+        InetSocketAddress l = local();
         return l != null ? l.getAddress() : new InetSocketAddress(0).getAddress();
     }
 
     @Override
     public int getPort() {
-        InetSocketAddress r = remote;
+        InetSocketAddress r = remote();
         return isConnected() && r != null ? r.getPort() : 0;
     }
 
     @Override
     public int getLocalPort() {
-        InetSocketAddress l = local != null ? local : bindAddress;
+        InetSocketAddress l = local();
         return isBound() && l != null ? l.getPort() : -1;
     }
 
     @Override
     public SocketAddress getRemoteSocketAddress() {
-        return isConnected() ? remote : null;
+        return isConnected() ? remote() : null;
     }
 
     @Override
     public SocketAddress getLocalSocketAddress() {
-        InetSocketAddress l = local != null ? local : bindAddress;
+        InetSocketAddress l = local();
         return isBound() ? l : null;
     }
 
@@ -862,7 +896,7 @@ public class HubSocket extends Socket {
         Objects.requireNonNull(value, "value");
         HubChannel hc = conn;
         if (hc == null) {
-            presetOptions().put(name, value);
+            setup().options.put(name, value);
             return;
         }
         try {
@@ -883,26 +917,13 @@ public class HubSocket extends Socket {
         }
     }
 
-    private Map<SocketOption<?>, Object> presetOptions() {
-        Map<SocketOption<?>, Object> presets = presetOptions;
-        if (presets == null) {
-            synchronized (this) {
-                presets = presetOptions;
-                if (presets == null) {
-                    presetOptions = presets = new ConcurrentHashMap<>();
-                }
-            }
-        }
-        return presets;
-    }
-
     @SuppressWarnings("unchecked")
     private <T> T getSocketOption(SocketOption<T> name, T fallback) throws SocketException {
         checkOpen();
         HubChannel hc = conn;
         if (hc == null) {
-            Map<SocketOption<?>, Object> presets = presetOptions;
-            Object v = presets == null ? null : presets.get(name);
+            Setup presets = setup;
+            Object v = presets == null ? null : presets.options.get(name);
             return v != null ? (T) v : fallback;
         }
         Object v = hc.channel().config().getOption(OPTIONS.get(name));

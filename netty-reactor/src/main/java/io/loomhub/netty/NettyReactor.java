@@ -112,6 +112,11 @@ public final class NettyReactor implements Reactor {
     long writeArenaShortSends;
     /** Received buffers copied straight into a parked reader's array (see {@code HubChannel.channelRead}). */
     long directReads;
+    /**
+     * Most bytes one socket held outbound at once (staged in it plus pending in Netty), over all of them, for tests:
+     * kept here, since a field in each socket would cost every idle connection 8 B. Carrier only.
+     */
+    long peakOutboundBytes;
 
     private NettyReactor(ReactorFactory.Host host, Transport transport) {
         this.hub = host.hub();

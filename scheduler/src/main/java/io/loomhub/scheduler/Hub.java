@@ -83,12 +83,6 @@ public final class Hub implements Executor, AutoCloseable {
     static final int EXTERNAL_QUEUE_INTERVAL = 31;
     /** Most tasks moved from the MPSC queue to the local queue in one go. */
     private static final int EXTERNAL_DRAIN_LIMIT = 1024;
-    /**
-     * Slots of the carrier's cache of thread records (powers of two), see {@link #noteOffCarrier}: it starts small
-     * and grows with the live threads up to the most, 256 KiB of references: a slot per live thread, up to 65,536.
-     */
-    private static final int RECENT_RECORDS_MIN = 256;
-    private static final int RECENT_RECORDS_MAX = 1 << 16;
 
     private static final int OPEN = 0;
     private static final int CLOSING = 1;
@@ -149,8 +143,6 @@ public final class Hub implements Executor, AutoCloseable {
     private final ArrayDeque<Runnable> localQueue = new ArrayDeque<>(256);
     private final PriorityQueue<HubTimer> timers = new PriorityQueue<>(Comparator.naturalOrder());
     private final long[] counters = new long[COUNTERS];
-    /** Records of threads that parked lately, by thread id: a park is noted without a map lookup. */
-    private ThreadRecord[] recentRecords = new ThreadRecord[RECENT_RECORDS_MIN];
     private long timerSequence;
     private Reactor reactor;
 
@@ -167,7 +159,7 @@ public final class Hub implements Executor, AutoCloseable {
     private final AtomicInteger liveThreads = new AtomicInteger();
     private final AtomicLong startedThreads = new AtomicLong();
     private final AtomicInteger cancelledTimers = new AtomicInteger();
-    private final ConcurrentHashMap<Thread, ThreadRecord> live = new ConcurrentHashMap<>();
+    private final ThreadTable records = new ThreadTable();
     private final AtomicLong blockedDetections = new AtomicLong();
     private final AtomicLong pinnedParks = new AtomicLong();
     /** Histograms for {@link HubMetrics}; carrier-owned, recording only while a binder is bound. */
@@ -450,7 +442,7 @@ public final class Hub implements Executor, AutoCloseable {
             throw new RejectedExecutionException("hub '" + name + "' is closed: it starts no new threads");
         }
         startedThreads.incrementAndGet();
-        live.put(vthread, new ThreadRecord(vthread, System.nanoTime()));
+        records.add(new ThreadRecord(vthread));
     }
 
     private void wakeCarrierIfSleeping() {
@@ -509,7 +501,7 @@ public final class Hub implements Executor, AutoCloseable {
      */
     public boolean runWhenThreadEnds(Thread hubThread, Runnable action) {
         Objects.requireNonNull(action, "action");
-        ThreadRecord record = live.get(hubThread);
+        ThreadRecord record = records.get(hubThread);
         if (record == null) {
             return false;
         }
@@ -664,52 +656,18 @@ public final class Hub implements Executor, AutoCloseable {
     }
 
     /**
-     * Notes, for {@link #dump()}, when a parked thread left the carrier. Carrier only. Runs after most slices, so
-     * it finds the record in a direct-mapped cache indexed by thread id (a load and a compare), sized with the live
-     * threads, and goes to the map of live threads only on a miss.
+     * Notes, for {@link #dump()}, when a parked thread left the carrier. Carrier only. Runs after most slices; the
+     * record table is indexed by thread id, so this is usually a load and a compare.
      */
     private void noteOffCarrier(Thread vthread, long when) {
-        ThreadRecord[] cache = recentRecords;
-        int slot = (int) vthread.threadId() & (cache.length - 1);
-        ThreadRecord record = cache[slot];
-        if (record == null || record.thread != vthread) {
-            record = live.get(vthread);
-            if (record == null) {
-                return;
-            }
-            cache = cacheFor(cache);
-            cache[(int) vthread.threadId() & (cache.length - 1)] = record;
+        ThreadRecord record = records.get(vthread);
+        if (record != null) {
+            record.offCarrierSince = when;
         }
-        record.offCarrierSince = when;
-    }
-
-    /**
-     * The record cache, doubled first while it has fewer slots than live threads (and is below its most).
-     * Thread ids are handed out in sequence, so threads that live at the same time mostly get slots of their own:
-     * with 10,000 parked threads a fixed 256 slots missed on almost every park, and each miss is a map lookup
-     * that touches three cold cache lines. Carrier only; the entries are dropped, and refill on the next parks.
-     */
-    private ThreadRecord[] cacheFor(ThreadRecord[] cache) {
-        int want = cache.length;
-        int threads = liveThreads.get();
-        while (want < RECENT_RECORDS_MAX && want < threads) {
-            want <<= 1;
-        }
-        if (want == cache.length) {
-            return cache;
-        }
-        recentRecords = cache = new ThreadRecord[want];
-        return cache;
     }
 
     private void threadEnded(Thread vthread) {
-        ThreadRecord[] cache = recentRecords;
-        int slot = (int) vthread.threadId() & (cache.length - 1);
-        ThreadRecord cached = cache[slot];
-        if (cached != null && cached.thread == vthread) {
-            cache[slot] = null; // hold no ended thread
-        }
-        ThreadRecord record = live.remove(vthread);
+        ThreadRecord record = records.remove(vthread);
         if (record != null) {
             liveThreads.decrementAndGet();
             record.runExitActions(name);
@@ -892,7 +850,7 @@ public final class Hub implements Executor, AutoCloseable {
 
     /** The record of a live hub thread, or null. Any thread. */
     ThreadRecord record(Thread thread) {
-        return live.get(thread);
+        return records.get(thread);
     }
 
     /** Slices run so far, as last published: constant while one slice runs, so it names that slice. */
@@ -935,7 +893,7 @@ public final class Hub implements Executor, AutoCloseable {
 
     /** The live hub threads, in no particular order. Any thread. */
     public List<Thread> liveThreads() {
-        return new ArrayList<>(live.keySet());
+        return records.threads();
     }
 
     /** The blocking threshold of the watchdog; zero when it is disabled. */
@@ -1027,7 +985,7 @@ public final class Hub implements Executor, AutoCloseable {
             if (!terminated.await(shutdownTimeout.toNanos() * 2 + TimeUnit.MILLISECONDS.toNanos(100),
                     TimeUnit.NANOSECONDS)) {
                 LOG.warn("hub '{}': close() returns with {} thread(s) still running after their interrupt: {}",
-                        name, liveThreads.get(), live.keySet());
+                        name, liveThreads.get(), records.threads());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -1044,7 +1002,7 @@ public final class Hub implements Executor, AutoCloseable {
             java.util.Set<Thread> interrupted = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
             long until = System.nanoTime() + shutdownTimeout.toNanos();
             do {
-                for (Thread t : live.keySet()) {
+                for (Thread t : records.threads()) {
                     if (interrupted.add(t)) {
                         t.interrupt();
                     }
@@ -1173,8 +1131,11 @@ public final class Hub implements Executor, AutoCloseable {
 
     /** A live hub thread, with what must happen when it ends. */
     static final class ThreadRecord {
+        // Every parked connection's thread pays for each field here (32 B now): no start time, since dumps order
+        // threads by id, which the JDK hands out in creation order.
         final Thread thread;
-        final long startedNanos;
+        /** The next record in its slot's chain of the hub's {@link ThreadTable}. */
+        volatile ThreadRecord next;
         /**
          * About when it last parked (0 before its first park): the start of the batch of slices its last slice ran
          * in, so without a clock read per slice it is early by at most one batch (slices timed for metrics give the
@@ -1188,9 +1149,8 @@ public final class Hub implements Executor, AutoCloseable {
          */
         private Object exitActions;
 
-        ThreadRecord(Thread thread, long startedNanos) {
+        ThreadRecord(Thread thread) {
             this.thread = thread;
-            this.startedNanos = startedNanos;
         }
 
         @SuppressWarnings("unchecked")

@@ -14,7 +14,7 @@ import java.util.List;
  *
  * @param hubName         the hub's name
  * @param takenAt         when the dump was taken
- * @param threads         the live hub threads, oldest first
+ * @param threads         the live hub threads, oldest (first created) first
  * @param readyTasks      resumes and callbacks queued to run on the carrier, or -1 if the carrier did not answer
  * @param timersArmed     timers armed on the hub (timed parks), or -1 if the carrier did not answer
  * @param registeredIo    I/O sources registered with the reactor, or -1 if unknown (the reactor cannot tell, or the

@@ -44,10 +44,9 @@ final class HubDumper {
                 waited = Duration.ofNanos(Math.max(0, now - record.offCarrierSince));
             }
             StackTraceElement[] stack = t.getStackTrace();
-            rows.add(new Row(record == null ? Long.MAX_VALUE : record.startedNanos,
-                    new HubDump.ThreadInfo(t, state, describe(blocker), waited, stack)));
+            rows.add(new Row(t.threadId(), new HubDump.ThreadInfo(t, state, describe(blocker), waited, stack)));
         }
-        rows.sort(Comparator.comparingLong(Row::started));
+        rows.sort(Comparator.comparingLong(Row::id)); // ids are handed out in creation order: oldest first
         List<HubDump.ThreadInfo> threads = rows.stream().map(Row::info).toList();
 
         int[] pool = hub.offloadPoolState();
@@ -149,5 +148,5 @@ final class HubDumper {
         return blocker.getClass().getName() + "@" + Integer.toHexString(System.identityHashCode(blocker));
     }
 
-    private record Row(long started, HubDump.ThreadInfo info) { }
+    private record Row(long id, HubDump.ThreadInfo info) { }
 }
