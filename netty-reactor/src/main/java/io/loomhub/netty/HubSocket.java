@@ -98,7 +98,7 @@ public class HubSocket extends Socket {
     private volatile int soTimeout;
     private volatile Setup setup;
 
-    /** What an unconnected socket was told to do at connect: bind, options, ownership. Fields are set once. */
+    /** What an unconnected socket was told to do at connect: bind, options, ownership. Made on first use. */
     private static final class Setup {
         volatile InetSocketAddress bindAddress;
         volatile boolean handOff;
@@ -239,7 +239,8 @@ public class HubSocket extends Socket {
             clearState(CONNECTING);
             throw new SocketException("could not set the socket options: " + e);
         }
-        InetSocketAddress bindTo = setup != null ? setup.bindAddress : null;
+        Setup told = setup;
+        InetSocketAddress bindTo = told != null ? told.bindAddress : null;
         ChannelFuture[] connecting = new ChannelFuture[1];
         try {
             runOnLoop(() -> {

@@ -3,9 +3,7 @@ package io.loomhub.netty;
 import io.loomhub.scheduler.Hub;
 import io.loomhub.scheduler.HubMetric;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +23,6 @@ final class SocketRegistry {
     static final AtomicLong LEAKED_TOTAL = new AtomicLong();
 
     private final Hub hub;
-    private final Map<Thread, Owner> owners = new IdentityHashMap<>(); // carrier only
     final AtomicLong opened = new AtomicLong();
     final AtomicLong closed = new AtomicLong();
     final AtomicLong leaked = new AtomicLong();
@@ -80,14 +77,15 @@ final class SocketRegistry {
         if (!thread.isVirtual()) {
             return false;
         }
-        Owner owner = owners.get(thread);
+        // The owner entry is the thread's end action, kept in the hub's record of the thread: no map here (one
+        // would cost every connection's thread about 13 B of table).
+        Owner owner = hub.threadEndAction(thread, Owner.class);
         if (owner == null) {
             owner = new Owner(thread);
-            // One exit action per thread, however many sockets it opens and closes.
+            // One end action per thread, however many sockets it opens and closes.
             if (!hub.runWhenThreadEnds(thread, owner)) {
                 return false;
             }
-            owners.put(thread, owner);
         }
         HubChannel first = owner.first;
         socket.ownedBy = owner;
@@ -123,7 +121,6 @@ final class SocketRegistry {
 
     /** Runs on the carrier right after a hub thread that owned sockets ended: closes what it still holds. */
     private void threadEnded(Owner owner) {
-        owners.remove(owner.thread);
         List<HubChannel> left = new ArrayList<>();
         for (HubChannel s = owner.first; s != null; ) {
             HubChannel next = s.ownedNext;
@@ -153,7 +150,7 @@ final class SocketRegistry {
      * A hub thread that owns sockets: the head of their list, linked through {@link HubChannel#ownedNext} and
      * {@link HubChannel#ownedPrev}, and the action the hub runs when the thread ends. So owning costs a thread one
      * small object and a socket two references, instead of a set per thread (about 150 B) and an entry per socket.
-     * Carrier-confined, like the registry's map.
+     * Carrier-confined, like the sockets' ownership state.
      */
     final class Owner implements Runnable {
         final Thread thread;

@@ -509,6 +509,21 @@ public final class Hub implements Executor, AutoCloseable {
         return true;
     }
 
+    /**
+     * The first action of class {@code type} registered for {@code hubThread} with {@link #runWhenThreadEnds} and
+     * not run yet, or null: none is, the thread has ended, or it is not a thread of this hub. An integration that
+     * keeps one object per thread as that thread's end action finds it again here, without a map of its own (the
+     * hub socket layer keeps each thread's sockets so). Any thread; takes the thread record's monitor briefly.
+     *
+     * @param hubThread a hub thread
+     * @param type      the class of the action wanted
+     */
+    public <T extends Runnable> T threadEndAction(Thread hubThread, Class<T> type) {
+        Objects.requireNonNull(type, "type");
+        ThreadRecord record = records.get(hubThread);
+        return record == null ? null : record.exitAction(type);
+    }
+
     // ------------------------------------------------------------------------------------------------
     // The carrier's loop
     // ------------------------------------------------------------------------------------------------
@@ -1166,6 +1181,22 @@ public final class Hub implements Executor, AutoCloseable {
             } else {
                 ((List<Runnable>) actions).add(action);
             }
+        }
+
+        /** The first registered action of {@code type} not run yet, or null. */
+        synchronized <T> T exitAction(Class<T> type) {
+            Object actions = exitActions;
+            if (actions instanceof Runnable one) {
+                return type.isInstance(one) ? type.cast(one) : null;
+            }
+            if (actions != null) {
+                for (Object a : (List<?>) actions) {
+                    if (type.isInstance(a)) {
+                        return type.cast(a);
+                    }
+                }
+            }
+            return null;
         }
 
         @SuppressWarnings("unchecked")
