@@ -211,7 +211,7 @@ final class Report {
                 per connection blocked in `read`, holding its %d-byte buffer). Each server first serves 100 \
                 connections for the fresh-process warm-up time, so its read path is compiled as in service, then \
                 accepts and closes %,d idle connections, and then 2,000 more at a time until its JIT compiles \
-                nothing during a batch (at most 15 more), so is the code it runs once per connection (a parked \
+                nothing during three batches in a row (at most 20 more), so is the code it runs once per connection (a parked \
                 virtual thread's stack copy is about twice as large while its frames are still interpreted). Heap is the \
                 JVM heap used after `System.gc()`, before and after; RSS is `VmRSS` from `/proc/PID/status`. Per \
                 connection = difference / connections; the table under it lists the classes that grew by at least \

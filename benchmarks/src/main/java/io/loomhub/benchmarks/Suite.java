@@ -284,16 +284,23 @@ public final class Suite {
     static final int CHURN_CONNECTIONS = 10_000;
     private static final int CHURN_BATCH = 2_000;
     /**
-     * Batches the churn adds, at most, until one passes in which the JIT compiled nothing. A fixed churn left the
-     * per-connection code half compiled in some runs: C2 compiled {@code echo} itself only after 10,000 connections,
-     * under the idle ones, and a hub-netty connection's stack chunk measured 383 to 688 B between runs.
+     * Batches the churn adds, at most, until {@link #CHURN_QUIET_BATCHES} pass in a row in which the JIT compiled
+     * nothing. A fixed churn left the per-connection code half compiled in some runs: C2 compiled {@code echo} itself
+     * only after 10,000 connections, under the idle ones, and a hub-netty connection's stack chunk measured 383 to
+     * 688 B between runs.
      */
-    private static final int CHURN_SETTLE_BATCHES = 15;
+    private static final int CHURN_SETTLE_BATCHES = 20;
+    /**
+     * Quiet batches in a row that end the churn. One was not enough: a churn that stopped after one quiet batch
+     * (14,000 connections) left {@code echo} in C1's code until the idle connections themselves got it compiled,
+     * and their stack chunks averaged 911 B against 384 and 399 B in two runs that churned on.
+     */
+    private static final int CHURN_QUIET_BATCHES = 3;
 
     /**
      * Opens {@code total} idle connections in batches, waits until the server holds each batch, and closes it; then
-     * adds batches until the server's JIT compiled nothing during one (a JVM server's per-connection code is then
-     * as compiled as it gets), at most {@link #CHURN_SETTLE_BATCHES}.
+     * adds batches until the server's JIT compiled nothing during {@link #CHURN_QUIET_BATCHES} in a row (a JVM
+     * server's per-connection code is then as compiled as it gets), at most {@link #CHURN_SETTLE_BATCHES}.
      */
     private static void churn(LoadGenerator load, ServerProcess server, int total) throws Exception {
         int fds0 = settledDescriptors(server);
@@ -305,10 +312,12 @@ public final class Suite {
         }
         int batch = Math.min(CHURN_BATCH, total); // a smoke run's small churn settles in small batches
         long jit = server.jitMillis();
+        int quiet = 0;
         for (int extra = 1; extra <= CHURN_SETTLE_BATCHES; extra++) {
             churnBatch(load, server, batch, fds0);
             long now = server.jitMillis();
-            if (now == jit) {
+            quiet = now == jit ? quiet + 1 : 0;
+            if (quiet == CHURN_QUIET_BATCHES) {
                 log("    churn: JIT quiet after " + (total + extra * batch) + " connections");
                 return;
             }

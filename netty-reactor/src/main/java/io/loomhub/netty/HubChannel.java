@@ -88,6 +88,20 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
     private static final AdaptiveRecvByteBufAllocator RECEIVE_SIZES =
             new AdaptiveRecvByteBufAllocator(512, 8192, READ_BUFFER_MAX);
 
+    // The bits of flags.
+    /** Auto-read is switched off because {@link #READ_PAUSE_BYTES} wait unread. */
+    private static final int READ_PAUSED = 1;
+    /** The peer ended its output (or the channel went inactive): reads return -1 once the inbound bytes are read. */
+    private static final int EOF = 1 << 1;
+    private static final int INPUT_SHUTDOWN = 1 << 2;
+    private static final int OUTPUT_SHUTDOWN = 1 << 3;
+    /** Netty reported the channel inactive. */
+    private static final int INACTIVE = 1 << 4;
+    /** A flush of this socket is queued on the carrier. */
+    private static final int FLUSH_QUEUED = 1 << 5;
+    /** {@code SO_LINGER} is 0: close resets the connection at once, without flushing. */
+    private static final int LINGER_0 = 1 << 6;
+
     /** Returned by a step that could not make progress: the caller registered as waiter and must park. */
     static final int WOULD_BLOCK = -2;
 
@@ -112,14 +126,16 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
     private ByteBuf inboundFirst;
     private ArrayDeque<ByteBuf> inboundMore;
     private int inboundBytes;
-    private boolean readPaused; // auto-read switched off because READ_PAUSE_BYTES wait unread
-    private boolean eof;
-    private boolean inputShutdown;
-    private boolean outputShutdown;
-    private boolean closed;
-    /** {@link #closed}, published for other threads ({@link HubSocket#isClosed()}). */
-    private volatile boolean closedPublished;
-    private boolean inactive;
+    /**
+     * Closed by its user, an interrupt or the leak rule. Volatile, as {@link HubSocket#isClosed()} reads it from any
+     * thread; written once, on the carrier.
+     */
+    private volatile boolean closed;
+    /**
+     * The connection's other yes/no states, one bit each (see {@link #READ_PAUSED} and after): a boolean field each
+     * would cost every idle connection 8 B more (this object is 96 B).
+     */
+    private byte flags;
     private SocketException failure;
     private Thread reader;
     /**
@@ -145,8 +161,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
     /** Full staging buffers waiting for the flush; made on first use (writes of more than one chunk a slice). */
     private ArrayDeque<ByteBuf> unsent;
     private int unsentBytes; // staged + unsent
-    private boolean flushQueued;
-    private byte ownership = UNOWNED; // a byte: every idle connection pays for each field (this object is 104 B)
+    private byte ownership = UNOWNED; // a byte: every idle connection pays for each field
     /**
      * While {@code OWNED}: the owning thread's entry in the registry, and this socket's neighbours in that thread's
      * list of sockets (an intrusive list, so owning costs no collection per thread: {@link SocketRegistry}).
@@ -154,7 +169,6 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
     SocketRegistry.Owner ownedBy;
     HubChannel ownedPrev;
     HubChannel ownedNext;
-    private boolean linger0;
 
     /** A connection on {@code channel}, which must not be registered yet; adds itself to its pipeline. */
     HubChannel(NettyReactor reactor, Channel channel) {
@@ -346,7 +360,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
             delivered = 0;
             return n;
         }
-        if (inputShutdown) {
+        if (is(INPUT_SHUTDOWN)) {
             return -1;
         }
         if (len == 0) {
@@ -354,7 +368,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
         }
         if (inboundBytes > 0) {
             int n = drainInbound(b, off, len);
-            if (readPaused && inboundBytes < READ_PAUSE_BYTES / 2) {
+            if (is(READ_PAUSED) && inboundBytes < READ_PAUSE_BYTES / 2) {
                 requestResume();
             }
             return n;
@@ -362,10 +376,10 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
         if (failure != null) {
             throw copy(failure);
         }
-        if (eof) {
+        if (is(EOF)) {
             return -1;
         }
-        if (readPaused) {
+        if (is(READ_PAUSED)) {
             requestResume(); // cannot happen with inbound empty, but a reader must never wait on a paused socket
         }
         return WOULD_BLOCK;
@@ -398,7 +412,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
             writer = null;
             throw new SocketException("Socket closed");
         }
-        if (outputShutdown) {
+        if (is(OUTPUT_SHUTDOWN)) {
             writer = null;
             throw new SocketException("Socket output is shutdown");
         }
@@ -406,12 +420,12 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
             writer = null;
             throw copy(failure);
         }
-        if (inactive) {
+        if (is(INACTIVE)) {
             writer = null;
             throw new SocketException("Broken pipe: the connection is closed");
         }
         int taken = canStage() ? stageInArena(b, off, len) : 0;
-        if (closed || outputShutdown) {
+        if (closed || is(OUTPUT_SHUTDOWN)) {
             throw closedMeanwhile();
         }
         while (taken < len && canStage()) {
@@ -421,7 +435,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
                 // Fixed capacity: a staging buffer never grows (no reallocation while the caller copies into it).
                 int size = Math.clamp(len - taken, WRITE_MIN_BUFFER, WRITE_CHUNK);
                 buf = channel.alloc().directBuffer(size, size);
-                if (closed || outputShutdown) {
+                if (closed || is(OUTPUT_SHUTDOWN)) {
                     buf.release();
                     throw closedMeanwhile();
                 }
@@ -487,7 +501,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
             if (at < 0) {
                 return 0;
             }
-            if (closed || outputShutdown) {
+            if (closed || is(OUTPUT_SHUTDOWN)) {
                 arena.free(at); // closed meanwhile: tryWrite reports it
                 return 0;
             }
@@ -593,7 +607,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
         if (closed) {
             throw new SocketException("Socket closed");
         }
-        return inputShutdown ? 0 : inboundBytes;
+        return is(INPUT_SHUTDOWN) ? 0 : inboundBytes;
     }
 
     /** Closes the socket: fails the parked reader and writer, flushes what was written, then closes. */
@@ -602,7 +616,6 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
             return;
         }
         closed = true;
-        closedPublished = true;
         releaseInbound();
         wake(reader);
         wake(writer);
@@ -623,8 +636,8 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
 
     /** Half-close, input side: reads return -1 from now on, unread bytes are dropped. */
     int shutdownInput() {
-        if (!closed && !inputShutdown) {
-            inputShutdown = true;
+        if (!closed && !is(INPUT_SHUTDOWN)) {
+            set(INPUT_SHUTDOWN);
             releaseInbound();
             delivered = 0; // dropped with the rest of what was received
             readInto = null;
@@ -640,8 +653,8 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
 
     /** Half-close, output side: what was written goes out, then a FIN; writes fail from now on. */
     int shutdownOutput() {
-        if (!closed && !outputShutdown) {
-            outputShutdown = true;
+        if (!closed && !is(OUTPUT_SHUTDOWN)) {
+            set(OUTPUT_SHUTDOWN);
             wake(writer);
             ArrayDeque<ByteBuf> toSend = takeUnsent();
             onLoop(() -> {
@@ -699,7 +712,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
 
     /** Whether the connection was closed (by its user, an interrupt, or the leak rule). Any thread. */
     boolean isClosed() {
-        return closedPublished;
+        return closed;
     }
 
     Thread owner() {
@@ -708,7 +721,23 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
     }
 
     void setLinger0(boolean linger0) {
-        this.linger0 = linger0;
+        if (linger0) {
+            set(LINGER_0);
+        } else {
+            clear(LINGER_0);
+        }
+    }
+
+    private boolean is(int flag) {
+        return (flags & flag) != 0;
+    }
+
+    private void set(int flag) {
+        flags |= (byte) flag;
+    }
+
+    private void clear(int flag) {
+        flags &= (byte) ~flag;
     }
 
 
@@ -723,15 +752,15 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
 
     private void resumeReading() {
         // Netty may have read to the end of stream, or the socket may have closed, since the request was queued.
-        if (readPaused && !closed && !eof && !inputShutdown && failure == null && channel.isActive()) {
-            readPaused = false;
+        if (is(READ_PAUSED) && !closed && !is(EOF) && !is(INPUT_SHUTDOWN) && failure == null && channel.isActive()) {
+            clear(READ_PAUSED);
             channel.config().setAutoRead(true); // Netty re-arms EPOLLIN and reads what the kernel holds
         }
     }
 
     private void queueFlush() {
-        if (!flushQueued) {
-            flushQueued = true;
+        if (!is(FLUSH_QUEUED)) {
+            set(FLUSH_QUEUED);
             // Behind the threads already queued, not right after this slice: the replies of one batch then leave
             // back to back. Measured both ways (docs/performance.md): flushing right after each slice cost more
             // server CPU per request, as the peer was woken more often for fewer replies each time.
@@ -750,8 +779,8 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
 
     /** Hands everything staged to Netty in one write+flush. Runs once per slice that wrote. */
     private void flushUnsent() {
-        flushQueued = false;
-        if (closed || outputShutdown) {
+        clear(FLUSH_QUEUED);
+        if (closed || is(OUTPUT_SHUTDOWN)) {
             return; // close() / shutdownOutput() took the bytes
         }
         if (failure != null) {
@@ -809,7 +838,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
     private void closeChannel(ArrayDeque<ByteBuf> toSend) {
         ChannelOutboundBuffer ob = channel.unsafe().outboundBuffer();
         boolean pending = !toSend.isEmpty() || ob != null && ob.totalPendingWriteBytes() > 0;
-        if (!pending || linger0 || !channel.isActive()) {
+        if (!pending || is(LINGER_0) || !channel.isActive()) {
             releaseAll(toSend);
             channel.close();
             return;
@@ -902,7 +931,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf buf = (ByteBuf) msg;
-        if (closed || inputShutdown || !buf.isReadable()) {
+        if (closed || is(INPUT_SHUTDOWN) || !buf.isReadable()) {
             buf.release();
             return;
         }
@@ -927,8 +956,8 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
             inboundMore.add(buf);
         }
         inboundBytes += buf.readableBytes();
-        if (inboundBytes >= READ_PAUSE_BYTES && !readPaused) {
-            readPaused = true;
+        if (inboundBytes >= READ_PAUSE_BYTES && !is(READ_PAUSED)) {
+            set(READ_PAUSED);
             channel.config().setAutoRead(false); // Netty's read loop stops after this buffer
         }
     }
@@ -943,7 +972,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ChannelInputShutdownEvent) {
-            eof = true;
+            set(EOF);
             wake(reader);
         }
     }
@@ -955,8 +984,8 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        inactive = true;
-        eof = true;
+        set(INACTIVE);
+        set(EOF);
         wake(reader);
         wake(writer);
         if (!closed && ownership == OWNED && !hub().isClosed()) {

@@ -242,7 +242,7 @@ public class HubServerSocket extends ServerSocket {
                 throw new SocketTimeoutException("Accept timed out");
             }
         }
-        HubSocket s = new HubSocket(reactor, got[0]);
+        HubSocket s = new HubSocket(got[0]);
         if (acceptDetached) {
             got[0].call(got[0]::detach);
         } else {

@@ -89,21 +89,30 @@ public class HubSocket extends Socket {
             StandardSocketOptions.SO_LINGER, ChannelOption.SO_LINGER,
             StandardSocketOptions.IP_TOS, ChannelOption.IP_TOS);
 
-    // Every field here is paid by every idle connection, so a socket keeps only what it needs once connected: its
-    // addresses are its channel's (Netty keeps them after close), its streams are made per call (they hold nothing
-    // but the socket), and what it was told before connecting lives in a Setup made on first use.
-    private final NettyReactor reactor; // and through it the hub: a field for each would cost every socket 8 B
+    // Every field here is paid by every idle connection (this object is 48 B, 36 of them java.net.Socket's), so a
+    // socket keeps only what it needs once connected: its reactor and addresses are its connection's (Netty keeps
+    // the addresses after close), its streams are made per call (they hold nothing but the socket), and what most
+    // sockets are never told lives in Settings, made when the socket is made unconnected or on first use.
     private volatile int state;
     private volatile HubChannel conn;
-    private volatile int soTimeout;
-    private volatile Setup setup;
+    private volatile Settings settings;
 
-    /** What an unconnected socket was told to do at connect: bind, options, ownership. Made on first use. */
-    private static final class Setup {
+    /**
+     * What most sockets are never told: a read timeout, and before connecting a bind address, options and the
+     * ownership rule at connect. A socket made unconnected has one from the start, which also holds its reactor
+     * until it has a connection; an accepted socket gets one when first told something.
+     */
+    private static final class Settings {
+        final NettyReactor reactor;
+        volatile int soTimeout;
         volatile InetSocketAddress bindAddress;
         volatile boolean handOff;
         volatile boolean detach;
         final Map<SocketOption<?>, Object> options = new ConcurrentHashMap<>();
+
+        Settings(NettyReactor reactor) {
+            this.reactor = reactor;
+        }
     }
 
     /**
@@ -123,7 +132,7 @@ public class HubSocket extends Socket {
      */
     public HubSocket(Hub hub) throws SocketException {
         super(InertSocketImpl.INSTANCE);
-        this.reactor = NettyReactor.of(Objects.requireNonNull(hub, "hub"));
+        this.settings = new Settings(NettyReactor.of(Objects.requireNonNull(hub, "hub")));
     }
 
     /**
@@ -159,9 +168,8 @@ public class HubSocket extends Socket {
     }
 
     /** An accepted connection. */
-    HubSocket(NettyReactor reactor, HubChannel accepted) throws SocketException {
+    HubSocket(HubChannel accepted) throws SocketException {
         super(InertSocketImpl.INSTANCE);
-        this.reactor = reactor;
         this.conn = accepted;
         keepAddresses(accepted.channel());
         this.state = BOUND | CONNECTED;
@@ -174,7 +182,13 @@ public class HubSocket extends Socket {
 
     /** The hub whose event loop serves this socket. */
     public Hub hub() {
-        return reactor.hub();
+        return reactor().hub();
+    }
+
+    /** The connection's reactor once connected; else the one it was made on (an unconnected socket has settings). */
+    private NettyReactor reactor() {
+        HubChannel hc = conn;
+        return hc != null ? hc.reactor : settings.reactor;
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -219,6 +233,7 @@ public class HubSocket extends Socket {
         if (!STATE.compareAndSet(this, s, s | CONNECTING) || (s & CONNECTING) != 0) {
             throw new SocketException("Connect already in progress");
         }
+        NettyReactor reactor = reactor();
         if (Thread.currentThread() == reactor.hub().carrierThread()) {
             throw new IllegalStateException("connect on the carrier of hub '" + reactor.hub().name()
                     + "' outside a virtual thread would block the hub; call it from a hub thread");
@@ -227,7 +242,7 @@ public class HubSocket extends Socket {
         HubChannel hc = new HubChannel(reactor, ch);
         try {
             ChannelConfig config = ch.config();
-            Setup presets = setup;
+            Settings presets = settings;
             if (presets != null) {
                 for (Map.Entry<SocketOption<?>, Object> e : presets.options.entrySet()) {
                     setChannelOption(config, e.getKey(), e.getValue());
@@ -239,7 +254,7 @@ public class HubSocket extends Socket {
             clearState(CONNECTING);
             throw new SocketException("could not set the socket options: " + e);
         }
-        Setup told = setup;
+        Settings told = settings;
         InetSocketAddress bindTo = told != null ? told.bindAddress : null;
         ChannelFuture[] connecting = new ChannelFuture[1];
         try {
@@ -303,17 +318,17 @@ public class HubSocket extends Socket {
         if (hc != null) {
             return (InetSocketAddress) hc.channel().localAddress();
         }
-        Setup s = setup;
+        Settings s = settings;
         return s != null ? s.bindAddress : null;
     }
 
-    private Setup setup() {
-        Setup s = setup;
+    private Settings settings() {
+        Settings s = settings;
         if (s == null) {
             synchronized (this) {
-                s = setup;
+                s = settings;
                 if (s == null) {
-                    setup = s = new Setup();
+                    settings = s = new Settings(reactor());
                 }
             }
         }
@@ -323,10 +338,10 @@ public class HubSocket extends Socket {
     /** Applies the ownership rule to a freshly opened connection. Runs in the opening thread. */
     void adoptOrHandOff(HubChannel hc) throws IOException {
         Thread me = Thread.currentThread();
-        Setup s = setup;
+        Settings s = settings;
         boolean handOff = s != null && s.handOff;
         boolean detach = s != null && s.detach;
-        if (!handOff && !detach && !(me.isVirtual() && reactor.hub().inHub())) {
+        if (!handOff && !detach && !(me.isVirtual() && hc.reactor.hub().inHub())) {
             return; // not a thread of this hub: nobody owns the socket
         }
         hc.call(() -> {
@@ -373,6 +388,7 @@ public class HubSocket extends Socket {
 
     /** Runs a step on the event loop: inline on the carrier, else as a carrier callback the caller waits for. */
     private int runOnLoop(CarrierCall.Op op) throws IOException {
+        NettyReactor reactor = reactor();
         if (reactor.loop().inEventLoop()) {
             return op.run();
         }
@@ -400,7 +416,7 @@ public class HubSocket extends Socket {
         if (a.isUnresolved()) {
             throw new SocketException("Unresolved address");
         }
-        setup().bindAddress = a;
+        settings().bindAddress = a;
         STATE.getAndBitwiseOr(this, BOUND);
     }
 
@@ -464,7 +480,8 @@ public class HubSocket extends Socket {
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            return conn.read(b, off, len, soTimeout);
+            Settings s = settings;
+            return conn.read(b, off, len, s == null ? 0 : s.soTimeout);
         }
 
         @Override
@@ -571,7 +588,7 @@ public class HubSocket extends Socket {
     public HubSocket handOff() throws IOException {
         HubChannel hc = conn;
         if (hc == null) {
-            setup().handOff = true;
+            settings().handOff = true;
         } else {
             hc.call(hc::handOff);
         }
@@ -587,7 +604,7 @@ public class HubSocket extends Socket {
     public HubSocket detach() throws IOException {
         HubChannel hc = conn;
         if (hc == null) {
-            setup().detach = true;
+            settings().detach = true;
         } else {
             hc.call(hc::detach);
         }
@@ -714,9 +731,9 @@ public class HubSocket extends Socket {
     public String toString() {
         if (isConnected()) {
             return "HubSocket[addr=" + getInetAddress() + ",port=" + getPort() + ",localport=" + getLocalPort()
-                    + ",hub=" + reactor.hub().name() + "]";
+                    + ",hub=" + reactor().hub().name() + "]";
         }
-        return "HubSocket[unconnected,hub=" + reactor.hub().name() + "]";
+        return "HubSocket[unconnected,hub=" + reactor().hub().name() + "]";
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -733,13 +750,14 @@ public class HubSocket extends Socket {
         if (timeout < 0) {
             throw new IllegalArgumentException("timeout can't be negative");
         }
-        soTimeout = timeout;
+        settings().soTimeout = timeout;
     }
 
     @Override
     public int getSoTimeout() throws SocketException {
         checkOpen();
-        return soTimeout;
+        Settings s = settings;
+        return s == null ? 0 : s.soTimeout;
     }
 
     @Override
@@ -897,7 +915,7 @@ public class HubSocket extends Socket {
         Objects.requireNonNull(value, "value");
         HubChannel hc = conn;
         if (hc == null) {
-            setup().options.put(name, value);
+            settings().options.put(name, value);
             return;
         }
         try {
@@ -923,7 +941,7 @@ public class HubSocket extends Socket {
         checkOpen();
         HubChannel hc = conn;
         if (hc == null) {
-            Setup presets = setup;
+            Settings presets = settings;
             Object v = presets == null ? null : presets.options.get(name);
             return v != null ? (T) v : fallback;
         }
