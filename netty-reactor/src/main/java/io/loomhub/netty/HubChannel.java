@@ -119,12 +119,10 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
     // ---- carrier-confined ----
     /**
      * Received buffers not read yet, oldest first: the oldest in a field (usually the only one: a reader takes each
-     * read's bytes before the next arrives), the others in a queue made on first use. So an idle connection holds
-     * no queue (56 B less than one made up front). Invariant: {@code inboundMore} is empty while
-     * {@code inboundFirst} is null.
+     * read's bytes before the next arrives), the others in the {@link Overflow}'s queue. So an idle connection holds
+     * no queue (56 B less than one made up front). Invariant: that queue is empty while {@code inboundFirst} is null.
      */
     private ByteBuf inboundFirst;
-    private ArrayDeque<ByteBuf> inboundMore;
     private int inboundBytes;
     /**
      * Closed by its user, an interrupt or the leak rule. Volatile, as {@link HubSocket#isClosed()} reads it from any
@@ -133,10 +131,11 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
     private volatile boolean closed;
     /**
      * The connection's other yes/no states, one bit each (see {@link #READ_PAUSED} and after): a boolean field each
-     * would cost every idle connection 8 B more (this object is 96 B).
+     * would cost every idle connection 8 B more (this object is 88 B).
      */
     private byte flags;
-    private SocketException failure;
+    /** What few connections need (queues past one buffer, a failure), made on first use: 8 B less for every idle one. */
+    private Overflow overflow;
     private Thread reader;
     /**
      * Where the parked reader wants its bytes ({@code readInto[readAt, readAt + readMax)}), set while it waits with
@@ -158,9 +157,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
      */
     private int arenaAt;
     private int arenaLength;
-    /** Full staging buffers waiting for the flush; made on first use (writes of more than one chunk a slice). */
-    private ArrayDeque<ByteBuf> unsent;
-    private int unsentBytes; // staged + unsent
+    private int unsentBytes; // staged + the Overflow's unsent buffers
     private byte ownership = UNOWNED; // a byte: every idle connection pays for each field
     /**
      * While {@code OWNED}: the owning thread's entry in the registry, and this socket's neighbours in that thread's
@@ -169,6 +166,44 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
     SocketRegistry.Owner ownedBy;
     HubChannel ownedPrev;
     HubChannel ownedNext;
+
+    /** The rarely needed part of a connection's state. Carrier-confined, like the rest. */
+    private static final class Overflow {
+        /** Received buffers after {@link #inboundFirst}, oldest first; made on first use. */
+        ArrayDeque<ByteBuf> inboundMore;
+        /** Full staging buffers waiting for the flush (writes of more than one chunk a slice); made on first use. */
+        ArrayDeque<ByteBuf> unsent;
+        /** The connection's failure, reported to the reader and the writer. */
+        SocketException failure;
+    }
+
+    private Overflow overflow() {
+        Overflow o = overflow;
+        if (o == null) {
+            overflow = o = new Overflow();
+        }
+        return o;
+    }
+
+    private SocketException failure() {
+        Overflow o = overflow;
+        return o == null ? null : o.failure;
+    }
+
+    /** The unsent queue, or null if none was made. */
+    private ArrayDeque<ByteBuf> unsent() {
+        Overflow o = overflow;
+        return o == null ? null : o.unsent;
+    }
+
+    /** Queues a full staging buffer (or a spilled arena region) for the flush. */
+    private void addUnsent(ByteBuf buf) {
+        Overflow o = overflow();
+        if (o.unsent == null) {
+            o.unsent = new ArrayDeque<>(4);
+        }
+        o.unsent.add(buf);
+    }
 
     /** A connection on {@code channel}, which must not be registered yet; adds itself to its pipeline. */
     HubChannel(NettyReactor reactor, Channel channel) {
@@ -373,8 +408,9 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
             }
             return n;
         }
-        if (failure != null) {
-            throw copy(failure);
+        SocketException failed = failure();
+        if (failed != null) {
+            throw copy(failed);
         }
         if (is(EOF)) {
             return -1;
@@ -416,9 +452,10 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
             writer = null;
             throw new SocketException("Socket output is shutdown");
         }
-        if (failure != null) {
+        SocketException failed = failure();
+        if (failed != null) {
             writer = null;
-            throw copy(failure);
+            throw copy(failed);
         }
         if (is(INACTIVE)) {
             writer = null;
@@ -446,10 +483,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
             taken += n;
             unsentBytes += n;
             if (buf.maxWritableBytes() == 0) {
-                if (unsent == null) {
-                    unsent = new ArrayDeque<>(4);
-                }
-                unsent.add(buf);
+                addUnsent(buf);
                 staged = null;
             }
         }
@@ -484,7 +518,8 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
      * @return {@code len}, or 0 if the bytes must go to Netty buffers
      */
     private int stageInArena(byte[] b, int off, int len) {
-        if (staged != null || unsent != null && !unsent.isEmpty()) {
+        ArrayDeque<ByteBuf> queued = unsent();
+        if (staged != null || queued != null && !queued.isEmpty()) {
             return 0;
         }
         WriteArena arena = reactor.writeArena(channel);
@@ -517,10 +552,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
         if (arenaLength > 0) {
             ByteBuf copy = takeArenaRegion(0);
             if (copy != null) {
-                if (unsent == null) {
-                    unsent = new ArrayDeque<>(4);
-                }
-                unsent.add(copy);
+                addUnsent(copy);
             }
         }
     }
@@ -752,7 +784,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
 
     private void resumeReading() {
         // Netty may have read to the end of stream, or the socket may have closed, since the request was queued.
-        if (is(READ_PAUSED) && !closed && !is(EOF) && !is(INPUT_SHUTDOWN) && failure == null && channel.isActive()) {
+        if (is(READ_PAUSED) && !closed && !is(EOF) && !is(INPUT_SHUTDOWN) && failure() == null && channel.isActive()) {
             clear(READ_PAUSED);
             channel.config().setAutoRead(true); // Netty re-arms EPOLLIN and reads what the kernel holds
         }
@@ -783,7 +815,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
         if (closed || is(OUTPUT_SHUTDOWN)) {
             return; // close() / shutdownOutput() took the bytes
         }
-        if (failure != null) {
+        if (failure() != null) {
             releaseAll(takeUnsent()); // the writer was woken by the failure and gets it on its next write
             return;
         }
@@ -791,8 +823,9 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
             flushArenaRegion(); // the socket has nothing in Netty buffers then
         } else {
             // Straight from the staging queue, not through takeUnsent(): no copy of the queue on the hot path.
-            if (unsent != null) {
-                writeAll(unsent);
+            ArrayDeque<ByteBuf> queued = unsent();
+            if (queued != null) {
+                writeAll(queued);
             }
             if (staged != null) {
                 writeOrRelease(staged, channel.isActive());
@@ -815,9 +848,10 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
 
     private ArrayDeque<ByteBuf> takeUnsent() {
         spillArenaRegion();
-        ArrayDeque<ByteBuf> out = unsent == null ? new ArrayDeque<>(1) : new ArrayDeque<>(unsent);
-        if (unsent != null) {
-            unsent.clear();
+        ArrayDeque<ByteBuf> queued = unsent();
+        ArrayDeque<ByteBuf> out = queued == null ? new ArrayDeque<>(1) : new ArrayDeque<>(queued);
+        if (queued != null) {
+            queued.clear();
         }
         if (staged != null) {
             out.add(staged);
@@ -872,7 +906,8 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
     /** Takes the oldest unread buffer out of the inbound queue; null when there is none. */
     private ByteBuf pollInbound() {
         ByteBuf b = inboundFirst;
-        inboundFirst = inboundMore == null ? null : inboundMore.poll();
+        Overflow o = overflow;
+        inboundFirst = o == null || o.inboundMore == null ? null : o.inboundMore.poll();
         return b;
     }
 
@@ -950,10 +985,11 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
         if (inboundFirst == null) {
             inboundFirst = buf;
         } else {
-            if (inboundMore == null) {
-                inboundMore = new ArrayDeque<>(4);
+            Overflow o = overflow();
+            if (o.inboundMore == null) {
+                o.inboundMore = new ArrayDeque<>(4);
             }
-            inboundMore.add(buf);
+            o.inboundMore.add(buf);
         }
         inboundBytes += buf.readableBytes();
         if (inboundBytes >= READ_PAUSE_BYTES && !is(READ_PAUSED)) {
@@ -1004,8 +1040,9 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         boolean io = cause instanceof IOException;
-        if (failure == null) {
-            failure = translate(cause);
+        Overflow o = overflow();
+        if (o.failure == null) {
+            o.failure = translate(cause);
         }
         wake(reader);
         wake(writer);
