@@ -103,16 +103,18 @@ final class ServerProcess implements AutoCloseable {
 
     /** Heap used after a full GC, in bytes, for JVM servers; -1 for the others. */
     long heapAfterGc() throws IOException {
-        if (!spec.jvm()) {
-            return -1;
-        }
-        in.write("heap\n");
+        return spec.jvm() ? ask("heap", "HEAP") : -1;
+    }
+
+    /** Sends a command to a JVM server and parses its one-line answer, {@code ANSWER <number>}. */
+    private long ask(String command, String answer) throws IOException {
+        in.write(command + "\n");
         in.flush();
         String line = out.readLine();
-        if (line == null || !line.startsWith("HEAP ")) {
-            throw new IOException("server '" + spec.name() + "' answered '" + line + "' to 'heap'");
+        if (line == null || !line.startsWith(answer + " ")) {
+            throw new IOException("server '" + spec.name() + "' answered '" + line + "' to '" + command + "'");
         }
-        return Long.parseLong(line.substring(5).trim());
+        return Long.parseLong(line.substring(answer.length() + 1).trim());
     }
 
     /** Live heap bytes by class name after a full GC, for JVM servers; empty for the others. */
@@ -139,37 +141,22 @@ final class ServerProcess implements AutoCloseable {
     }
 
     /**
-     * Connections the server holds open: its own count for JVM servers, else its open descriptors minus
-     * {@code baselineDescriptors}.
-     */
-    /**
      * Milliseconds the server's JIT has spent compiling so far (it grows while the JIT still compiles), or -1 for a
      * server that is not a JVM.
      */
     long jitMillis() throws IOException {
-        if (!spec.jvm()) {
-            return -1;
-        }
-        in.write("jit\n");
-        in.flush();
-        String line = out.readLine();
-        if (line == null || !line.startsWith("JIT ")) {
-            throw new IOException("server '" + spec.name() + "' answered '" + line + "' to 'jit'");
-        }
-        return Long.parseLong(line.substring(4).trim());
+        return spec.jvm() ? ask("jit", "JIT") : -1;
     }
 
+    /**
+     * Connections the server holds open: its own count for JVM servers, else its open descriptors minus
+     * {@code baselineDescriptors}.
+     */
     int openConnections(int baselineDescriptors) throws IOException {
         if (!spec.jvm()) {
             return ProcStats.openDescriptors(pid()) - baselineDescriptors;
         }
-        in.write("conns\n");
-        in.flush();
-        String line = out.readLine();
-        if (line == null || !line.startsWith("CONNS ")) {
-            throw new IOException("server '" + spec.name() + "' answered '" + line + "' to 'conns'");
-        }
-        return Integer.parseInt(line.substring(6).trim());
+        return (int) ask("conns", "CONNS");
     }
 
     @Override

@@ -131,7 +131,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
     private volatile boolean closed;
     /**
      * The connection's other yes/no states, one bit each (see {@link #READ_PAUSED} and after): a boolean field each
-     * would cost every idle connection 8 B more (this object is 88 B).
+     * would cost every idle connection 8 B more.
      */
     private byte flags;
     /** What few connections need (queues past one buffer, a failure), made on first use: 8 B less for every idle one. */
@@ -142,14 +142,14 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
      * nothing queued: the first buffer Netty reads is copied straight there and released in the same callback,
      * instead of queueing until the reader runs. So a receive buffer lives for one callback, and with many
      * connections the allocator hands the same few out again rather than thousands that wait in queues (cold
-     * memory at 10,000 connections). {@code delivered} bytes landed there and are the reader's next result.
+     * memory at 10,000 connections). Once bytes landed there, {@code readInto} is cleared and {@code readAt} holds how
+     * many, the reader's next result ({@link #delivered()}): the two meanings never overlap, so one field serves both
+     * (HubChannel is 80 B).
      */
     private byte[] readInto;
     private int readAt;
     private int readMax;
-    private int delivered;
     private Thread writer;
-    private ByteBuf staged;
     /**
      * This socket's region of the hub's write arena: its handle and length ({@link WriteArena#stage}); length 0 for
      * none.
@@ -157,13 +157,13 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
      */
     private int arenaAt;
     private int arenaLength;
-    private int unsentBytes; // staged + the Overflow's unsent buffers
+    private int unsentBytes; // in the Overflow's staging buffer and unsent queue
     private byte ownership = UNOWNED; // a byte: every idle connection pays for each field
     /**
-     * While {@code OWNED}: the owning thread's entry in the registry, and this socket's neighbours in that thread's
-     * list of sockets (an intrusive list, so owning costs no collection per thread: {@link SocketRegistry}).
+     * While {@code OWNED}: the owning thread, and this socket's neighbours in that thread's list of sockets (an
+     * intrusive list headed by the thread's {@link SocketRegistry.Owner}, so owning costs no collection per thread).
      */
-    SocketRegistry.Owner ownedBy;
+    Thread ownerThread;
     HubChannel ownedPrev;
     HubChannel ownedNext;
 
@@ -171,6 +171,11 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
     private static final class Overflow {
         /** Received buffers after {@link #inboundFirst}, oldest first; made on first use. */
         ArrayDeque<ByteBuf> inboundMore;
+        /**
+         * The staging buffer being filled, for writes the arena does not take (more than
+         * {@value WriteArena#MAX_REGION} bytes a slice, or no room in it); null between them.
+         */
+        ByteBuf staged;
         /** Full staging buffers waiting for the flush (writes of more than one chunk a slice); made on first use. */
         ArrayDeque<ByteBuf> unsent;
         /** The connection's failure, reported to the reader and the writer. */
@@ -188,6 +193,12 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
     private SocketException failure() {
         Overflow o = overflow;
         return o == null ? null : o.failure;
+    }
+
+    /** The staging buffer being filled, or null. */
+    private ByteBuf staged() {
+        Overflow o = overflow;
+        return o == null ? null : o.staged;
     }
 
     /** The unsent queue, or null if none was made. */
@@ -384,15 +395,15 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
     }
 
     private int readStep(byte[] b, int off, int len) throws IOException {
+        int n = delivered();
         readInto = null;
+        readAt = 0;
         if (closed) {
             throw new SocketException("Socket closed");
         }
-        if (delivered > 0) { // zero after shutdownInput(): those bytes were dropped
+        if (n > 0) { // zero after shutdownInput(): those bytes were dropped
             // Copied into this same array by channelRead while the reader waited (read() retries with its own
             // arguments): those bytes came before anything queued since.
-            int n = delivered;
-            delivered = 0;
             return n;
         }
         if (is(INPUT_SHUTDOWN)) {
@@ -402,7 +413,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
             return 0;
         }
         if (inboundBytes > 0) {
-            int n = drainInbound(b, off, len);
+            n = drainInbound(b, off, len);
             if (is(READ_PAUSED) && inboundBytes < READ_PAUSE_BYTES / 2) {
                 requestResume();
             }
@@ -431,9 +442,9 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
         int late = 0;
         if (reader == me) {
             reader = null;
+            late = delivered();
             readInto = null;
-            late = delivered;
-            delivered = 0;
+            readAt = 0;
         }
         return late;
     }
@@ -466,7 +477,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
             throw closedMeanwhile();
         }
         while (taken < len && canStage()) {
-            ByteBuf buf = staged;
+            ByteBuf buf = staged();
             if (buf == null) {
                 spillArenaRegion(); // its bytes come first: into the queue ahead of the new buffer
                 // Fixed capacity: a staging buffer never grows (no reallocation while the caller copies into it).
@@ -476,7 +487,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
                     buf.release();
                     throw closedMeanwhile();
                 }
-                staged = buf;
+                overflow().staged = buf;
             }
             int n = Math.min(len - taken, buf.maxWritableBytes());
             buf.writeBytes(b, off + taken, n);
@@ -484,7 +495,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
             unsentBytes += n;
             if (buf.maxWritableBytes() == 0) {
                 addUnsent(buf);
-                staged = null;
+                overflow.staged = null;
             }
         }
         if (unsentBytes > 0) {
@@ -519,7 +530,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
      */
     private int stageInArena(byte[] b, int off, int len) {
         ArrayDeque<ByteBuf> queued = unsent();
-        if (staged != null || queued != null && !queued.isEmpty()) {
+        if (staged() != null || queued != null && !queued.isEmpty()) {
             return 0;
         }
         WriteArena arena = reactor.writeArena(channel);
@@ -671,8 +682,8 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
         if (!closed && !is(INPUT_SHUTDOWN)) {
             set(INPUT_SHUTDOWN);
             releaseInbound();
-            delivered = 0; // dropped with the rest of what was received
             readInto = null;
+            readAt = 0; // what was delivered is dropped with the rest of what was received
             wake(reader);
             onLoop(() -> {
                 if (channel.isActive() && channel instanceof DuplexChannel d) {
@@ -748,8 +759,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
     }
 
     Thread owner() {
-        SocketRegistry.Owner o = ownedBy;
-        return o == null ? null : o.thread;
+        return ownerThread;
     }
 
     void setLinger0(boolean linger0) {
@@ -758,6 +768,11 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
         } else {
             clear(LINGER_0);
         }
+    }
+
+    /** Bytes channelRead copied into the parked reader's array since its last step; 0 while it still waits. */
+    private int delivered() {
+        return readInto == null ? readAt : 0;
     }
 
     private boolean is(int flag) {
@@ -827,9 +842,10 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
             if (queued != null) {
                 writeAll(queued);
             }
-            if (staged != null) {
-                writeOrRelease(staged, channel.isActive());
-                staged = null;
+            ByteBuf last = staged();
+            if (last != null) {
+                writeOrRelease(last, channel.isActive());
+                overflow.staged = null;
             }
             channel.flush();
         }
@@ -853,9 +869,10 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
         if (queued != null) {
             queued.clear();
         }
-        if (staged != null) {
-            out.add(staged);
-            staged = null;
+        ByteBuf last = staged();
+        if (last != null) {
+            out.add(last);
+            overflow.staged = null;
         }
         unsentBytes = 0;
         return out;
@@ -974,7 +991,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
             int n = Math.min(readMax, buf.readableBytes());
             buf.readBytes(readInto, readAt, n);
             readInto = null;
-            delivered = n;
+            readAt = n; // now the count delivered
             reactor.directReads++;
             if (!buf.isReadable()) {
                 buf.release();
@@ -1000,7 +1017,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (inboundBytes > 0 || delivered > 0) {
+        if (inboundBytes > 0 || delivered() > 0) {
             wake(reader);
         }
     }

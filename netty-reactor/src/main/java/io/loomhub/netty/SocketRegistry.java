@@ -81,14 +81,14 @@ final class SocketRegistry {
         // would cost every connection's thread about 13 B of table).
         Owner owner = hub.threadEndAction(thread, Owner.class);
         if (owner == null) {
-            owner = new Owner(thread);
+            owner = new Owner();
             // One end action per thread, however many sockets it opens and closes.
             if (!hub.runWhenThreadEnds(thread, owner)) {
                 return false;
             }
         }
         HubChannel first = owner.first;
-        socket.ownedBy = owner;
+        socket.ownerThread = thread;
         socket.ownedPrev = null;
         socket.ownedNext = first;
         if (first != null) {
@@ -100,31 +100,37 @@ final class SocketRegistry {
 
     /** Forgets who owns {@code socket} (closed, handed off or detached). Carrier only. */
     void disown(HubChannel socket) {
-        Owner owner = socket.ownedBy;
-        if (owner == null) {
+        Thread thread = socket.ownerThread;
+        if (thread == null) {
             return;
         }
         HubChannel prev = socket.ownedPrev;
         HubChannel next = socket.ownedNext;
         if (prev == null) {
-            owner.first = next;
+            // The head: its owner entry is found through the hub, which holds it until the thread's end actions
+            // run (and those unlink every socket before closing any, so none comes back here).
+            Owner owner = hub.threadEndAction(thread, Owner.class);
+            if (owner != null && owner.first == socket) {
+                owner.first = next;
+            }
         } else {
             prev.ownedNext = next;
         }
         if (next != null) {
             next.ownedPrev = prev;
         }
-        socket.ownedBy = null;
+        socket.ownerThread = null;
         socket.ownedPrev = null;
         socket.ownedNext = null;
     }
 
     /** Runs on the carrier right after a hub thread that owned sockets ended: closes what it still holds. */
     private void threadEnded(Owner owner) {
+        Thread thread = owner.first.ownerThread;
         List<HubChannel> left = new ArrayList<>();
         for (HubChannel s = owner.first; s != null; ) {
             HubChannel next = s.ownedNext;
-            s.ownedBy = null;
+            s.ownerThread = null;
             s.ownedPrev = null;
             s.ownedNext = null;
             left.add(s);
@@ -143,26 +149,25 @@ final class SocketRegistry {
         LEAKED_TOTAL.addAndGet(names.size());
         LOG.warn("hub '{}': {} ended still holding {} hub socket(s); closed them (hand a socket off with "
                 + "HubSocket.handOff() or detach() to let it outlive its thread): {}",
-                hub.name(), owner.thread, names.size(), names);
+                hub.name(), thread, names.size(), names);
     }
 
     /**
      * A hub thread that owns sockets: the head of their list, linked through {@link HubChannel#ownedNext} and
      * {@link HubChannel#ownedPrev}, and the action the hub runs when the thread ends. So owning costs a thread one
-     * small object and a socket two references, instead of a set per thread (about 150 B) and an entry per socket.
-     * Carrier-confined, like the sockets' ownership state.
+     * 16 B object and a socket three references (its owner thread and two links), instead of a set per thread (about
+     * 150 B) and an entry per socket. The sockets name their thread and their registry (through their reactor), so
+     * this holds only the head. Carrier-confined, like the sockets' ownership state.
      */
-    final class Owner implements Runnable {
-        final Thread thread;
+    static final class Owner implements Runnable {
         HubChannel first;
-
-        Owner(Thread thread) {
-            this.thread = thread;
-        }
 
         @Override
         public void run() {
-            threadEnded(this);
+            HubChannel head = first;
+            if (head != null) { // no socket left: nothing to close
+                head.reactor.sockets().threadEnded(this);
+            }
         }
     }
 }
