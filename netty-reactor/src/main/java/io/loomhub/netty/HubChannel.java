@@ -134,7 +134,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
      * would cost every idle connection 8 B more.
      */
     private byte flags;
-    /** What few connections need (queues past one buffer, a failure), made on first use: 8 B less for every idle one. */
+    /** What few connections need (queues past one buffer, a staging buffer, a failure); made on first use. */
     private Overflow overflow;
     private Thread reader;
     /**
