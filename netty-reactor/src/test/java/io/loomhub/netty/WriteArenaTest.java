@@ -327,8 +327,7 @@ class WriteArenaTest {
                 try (HubSocket s = sink.connect()) {
                     OutputStream out = s.getOutputStream();
                     out.write(region); // staged in the arena; its flush is queued behind this thread
-                    s.connection().channel().config().setAllocator(allocator);
-                    allocator.yieldOnce.set(true);
+                    allocator.yieldOnceIn(s, () -> { });
                     out.write(next); // cannot append (8 KiB is the largest region): the region is spilled first
                     assertTrue(!allocator.yieldOnce.get(), "the spill allocated on the hub thread and yielded there");
                 }
@@ -358,10 +357,8 @@ class WriteArenaTest {
                 HubSocket s = sink.connect();
                 OutputStream out = s.getOutputStream();
                 out.write(region); // returns: staged in the arena, its flush queued behind this thread
-                s.connection().channel().config().setAllocator(allocator);
                 // Queued before the yielding writer: runs while it waits in the allocation.
-                allocator.beforeYield = () -> spawn(hub, s::close);
-                allocator.yieldOnce.set(true);
+                allocator.yieldOnceIn(s, () -> spawn(hub, s::close));
                 try {
                     out.write(pattern(4, 100)); // cannot append: spills the region, and yields in its allocation
                     return "the racing write succeeded on a closed socket";
@@ -391,10 +388,8 @@ class WriteArenaTest {
             HubSocket[] sockets = NettyTestSupport.onHub(hub, () -> {
                 HubSocket a = sink.connect().detach();
                 HubSocket b = sink.connect().detach();
-                a.connection().channel().config().setAllocator(allocator);
                 // Makes an arena too; its flush is queued behind a.
-                allocator.beforeYield = () -> spawn(hub, () -> b.getOutputStream().write(second));
-                allocator.yieldOnce.set(true);
+                allocator.yieldOnceIn(a, () -> spawn(hub, () -> b.getOutputStream().write(second)));
                 a.getOutputStream().write(first); // makes the arena, and yields in its allocation
                 assertTrue(!allocator.yieldOnce.get(), "the arena was allocated on the hub thread and yielded there");
                 return new HubSocket[] {a, b};
@@ -532,6 +527,13 @@ class WriteArenaTest {
 
         YieldingAllocator() {
             super(true);
+        }
+
+        /** Becomes {@code socket}'s allocator, whose next allocation runs {@code beforeYield} and then yields. */
+        void yieldOnceIn(HubSocket socket, Runnable beforeYield) {
+            socket.connection().channel().config().setAllocator(this);
+            this.beforeYield = beforeYield;
+            yieldOnce.set(true);
         }
 
         @Override

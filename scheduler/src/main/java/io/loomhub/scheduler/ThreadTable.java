@@ -48,18 +48,21 @@ final class ThreadTable {
     /** The record of {@code thread}, or null if it has none. Any thread; takes the lock only after a racing miss. */
     Hub.ThreadRecord get(Thread thread) {
         Hub.ThreadRecord[] table = slots;
-        for (Hub.ThreadRecord r = (Hub.ThreadRecord) SLOTS.getAcquire(table, index(thread, table.length));
-                r != null; r = r.next) {
-            if (r.thread == thread) {
-                return r;
-            }
+        Hub.ThreadRecord found = find((Hub.ThreadRecord) SLOTS.getAcquire(table, index(thread, table.length)), thread);
+        if (found != null) {
+            return found;
         }
         synchronized (this) {
             table = slots;
-            for (Hub.ThreadRecord r = table[index(thread, table.length)]; r != null; r = r.next) {
-                if (r.thread == thread) {
-                    return r;
-                }
+            return find(table[index(thread, table.length)], thread);
+        }
+    }
+
+    /** The record of {@code thread} in the chain starting at {@code head}, or null. */
+    private static Hub.ThreadRecord find(Hub.ThreadRecord head, Thread thread) {
+        for (Hub.ThreadRecord r = head; r != null; r = r.next) {
+            if (r.thread == thread) {
+                return r;
             }
         }
         return null;

@@ -37,15 +37,21 @@ class HubDumpTest {
         return threads.stream().allMatch(t -> t.getState() == Thread.State.WAITING);
     }
 
+    /** Spawns {@code n} hub threads that wait for {@code release}, and returns once all of them wait. */
+    private static List<Thread> spawnWaiting(Hub hub, int n, CountDownLatch release) {
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            threads.add(hub.spawn(() -> waitForLatch(release)));
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> allWaiting(threads));
+        return threads;
+    }
+
     @Test
     void dumpListsHundredParkedThreadsWithStatesBlockersAndStacks() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         try (Hub hub = newHub("dump-100")) {
-            List<Thread> threads = new ArrayList<>();
-            for (int i = 0; i < 100; i++) {
-                threads.add(hub.spawn(() -> waitForLatch(release)));
-            }
-            await().atMost(Duration.ofSeconds(10)).until(() -> allWaiting(threads));
+            List<Thread> threads = spawnWaiting(hub, 100, release);
             HubDump dump = hub.dump();
             assertEquals(100, dump.threads().size());
             for (HubDump.ThreadInfo info : dump.threads()) {
@@ -69,24 +75,16 @@ class HubDumpTest {
     }
 
     /**
-     * Thousands of parked threads (the carrier's record cache grows past its first size while they park): every one
+     * Thousands of parked threads (the hub's record table grows past its first size as they start): every one
      * has a known wait, and the first wave's waits cover the time since they had all parked.
      */
     @Test
     void dumpKnowsHowLongEachOfThousandsOfParkedThreadsHasWaited() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         try (Hub hub = newHub("dump-many")) {
-            List<Thread> first = new ArrayList<>();
-            for (int i = 0; i < 1500; i++) {
-                first.add(hub.spawn(() -> waitForLatch(release)));
-            }
-            await().atMost(Duration.ofSeconds(20)).until(() -> allWaiting(first));
+            List<Thread> first = spawnWaiting(hub, 1500, release);
             long firstParked = System.nanoTime();
-            List<Thread> second = new ArrayList<>();
-            for (int i = 0; i < 1500; i++) {
-                second.add(hub.spawn(() -> waitForLatch(release)));
-            }
-            await().atMost(Duration.ofSeconds(20)).until(() -> allWaiting(second));
+            List<Thread> second = spawnWaiting(hub, 1500, release);
             long sinceFirst = System.nanoTime() - firstParked; // the dump looks later still
             HubDump dump = hub.dump();
             java.util.Set<Thread> firstWave = new java.util.HashSet<>(first);
