@@ -192,24 +192,26 @@ final class Report {
                 no compensating carriers). %s Figures are min / median / max over the measured iterations.
                 - **Echo load.** A closed loop: each connection sends %d bytes, waits for all of them to come back, \
                 records the round trip in an HdrHistogram, and sends again. The load generator is one Netty epoll \
-                event loop (no thread per connection). Per server and connection count: %.1f s warm-up, then %.1f s \
-                measured; a fresh server process is warmed for %.1f s before its first measured window, because its \
-                JIT compiler threads share its one CPU (with 3 s, hub servers were still compiling in the window). Throughput is completed round trips per second of the measured window; server CPU per \
+                event loop (no thread per connection). Each server process is started once, when its turn first comes, \
+                and served 100 connections for %.1f s (a JVM's JIT compiler threads share its one CPU: with 3 s, hub \
+                servers were still compiling in the measured windows; servers without a JIT, %.1f s); it then keeps \
+                running, idle between its turns, until the last round. Per server and connection count in a round: \
+                the connections are opened, %.1f s warm-up, then %.1f s measured, then the connections are closed. \
+                Throughput is completed round trips per second of the measured window; server CPU per \
                 request is the server process's user + system time (`/proc/PID/stat`) over the window divided by the \
                 requests, also shown split in two: user time (`utime`, field 14 of `/proc/PID/stat`) and kernel time \
                 (`stime`, field 15), both counted in clock ticks of 10 ms; the split separates the runtime's own work \
                 (JVM, scheduler, server code: user space) from the kernel's TCP work over loopback (system calls: most \
                 of an echo server's CPU, and the part that varies most between runs). %d rounds; in each round every \
-                server is started afresh and runs every connection count, and the order of servers rotates by one each \
-                round. Ratios to the reference are taken within a round, then \
+                server runs every connection count, and the order of servers rotates by one each round. Ratios to the reference are taken within a round, then \
                 summarised over rounds as min / median / max. Every blocking-style server (Java, Go, gevent) reads \
                 into a %d-byte buffer per connection and writes back what it read; raw Netty echoes its read buffers. \
                 Every Java server runs with `%s`: the `sun.nio.ch` flag lets a hub poll its threads' JDK sockets on \
                 its own loop (`hub-jdk`; without it they are woken through the JDK's poller threads). Also per request: the server's context switches (all its threads, `/proc/PID/task/*/status`), its CPU \
                 by thread, and its system calls by kind (`perf stat -e syscalls:sys_enter_*`, where perf works).
                 - **Scale.** Idle connections, each held open by the server (for blocking servers: one parked thread \
-                per connection blocked in `read`, holding its %d-byte buffer). Each server first serves 100 \
-                connections for the fresh-process warm-up time, so its read path is compiled as in service, then \
+                per connection blocked in `read`, holding its %d-byte buffer). Each server runs in a process of its \
+                own, started for this test, and first serves 100 connections for the start-up warm-up time, so its read path is compiled as in service, then \
                 accepts and closes %,d idle connections, and then 2,000 more at a time until its JIT compiles \
                 nothing during three batches in a row (at most 20 more), so is the code it runs once per connection (a parked \
                 virtual thread's stack copy is about twice as large while its frames are still interpreted). Heap is the \
@@ -224,8 +226,8 @@ final class Report {
                 options.jmhMode == JmhSuite.Mode.SMOKE ? "Smoke mode: one short iteration, numbers meaningless."
                         : "%d warm-up and %d measured iterations of 1 s.".formatted(options.jmhMode.warmups,
                                 options.jmhMode.iterations),
-                LoadGenerator.REQUEST_BYTES, options.warmupSeconds, options.measureSeconds,
-                Math.max(options.warmupSeconds, options.jitWarmupSeconds), options.rounds,
+                LoadGenerator.REQUEST_BYTES, Math.max(options.warmupSeconds, options.jitWarmupSeconds),
+                options.warmupSeconds, options.warmupSeconds, options.measureSeconds, options.rounds,
                 EchoServer.BUFFER_BYTES, Servers.serverFlags(), EchoServer.BUFFER_BYTES, options.scaleChurn,
                 options.sleepProbeSleeps,
                 pingPongMethod()));

@@ -93,6 +93,11 @@ final class ServerProcess implements AutoCloseable {
         return spec;
     }
 
+    /** Whether the process is still running. */
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
     long pid() {
         return process.pid();
     }

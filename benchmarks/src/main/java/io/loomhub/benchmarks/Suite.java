@@ -7,9 +7,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -28,9 +30,10 @@ public final class Suite {
         int rounds = 5;
         double warmupSeconds = 3;
         /**
-         * Warm-up of a fresh server process before its first measured window. The server has one CPU, which its JIT
-         * compiler threads share: with 3 s, hub servers were still compiling (and recompiling after a late
-         * deoptimisation) in the measured window, and their user time per request varied threefold between rounds.
+         * Warm-up of a JVM server process when it starts, before its first measured window. The server has one CPU,
+         * which its JIT compiler threads share: with 3 s, hub servers were still compiling (and recompiling after a
+         * late deoptimisation) in the measured window, and their user time per request varied threefold between
+         * rounds.
          */
         double jitWarmupSeconds = 8;
         double measureSeconds = 3;
@@ -167,10 +170,15 @@ public final class Suite {
         }
         List<ServerProcess.Spec> available = specs.stream().filter(ServerProcess.Spec::available).toList();
         try (LoadGenerator load = new LoadGenerator()) {
-            for (int round = 0; round < o.rounds; round++) {
-                for (int k = 0; k < available.size(); k++) {
-                    ServerProcess.Spec spec = available.get((k + round) % available.size()); // rotate who goes first
-                    echoRound(o, load, spec, round, report);
+            try (EchoServers servers = new EchoServers(o, load, report)) {
+                for (int round = 0; round < o.rounds; round++) {
+                    for (int k = 0; k < available.size(); k++) {
+                        ServerProcess.Spec spec = available.get((k + round) % available.size()); // rotate who goes first
+                        ServerProcess server = servers.get(spec, round);
+                        if (server != null) {
+                            echoRound(o, load, server, round, report);
+                        }
+                    }
                 }
             }
             int scale = o.scaleConnections >= 0 ? o.scaleConnections : defaultScale(report);
@@ -187,33 +195,107 @@ public final class Suite {
         return report;
     }
 
-    private static void echoRound(Options o, LoadGenerator load, ServerProcess.Spec spec, int round, Report report)
-            throws InterruptedException {
-        try (ServerProcess server = ServerProcess.start(spec, o.serverCpu, o.logDir)) {
-            boolean fresh = true;
-            for (int conns : o.connections) {
-                log(String.format("round %d/%d  %-10s %6d connections", round + 1, o.rounds, spec.name(), conns));
-                double warmup = fresh ? Math.max(o.warmupSeconds, o.jitWarmupSeconds) : o.warmupSeconds;
-                fresh = false;
-                try {
-                    LoadGenerator.Result r = load.run(server.address(), server.pid(), conns, warmup,
-                            o.measureSeconds);
-                    log(String.format("    %,.0f req/s  p50 %.0f µs  p99 %.0f µs  %.2f µs CPU/req (user %.2f, "
-                            + "kernel %.2f)  %.3f cs/req  load generator %.0f%% CPU%s", r.throughput(),
-                            r.latency().getValueAtPercentile(50) / 1e3, r.latency().getValueAtPercentile(99) / 1e3,
-                            r.cpuMicrosPerRequest(), r.userMicrosPerRequest(), r.kernelMicrosPerRequest(),
-                            r.contextSwitchesPerRequest(), r.loadGeneratorUtilisation() * 100,
-                            r.errors() > 0 ? "  errors " + r.errors() : ""));
-                    report.addEcho(spec, round, r);
-                } catch (Exception e) {
-                    log("    failed: " + e);
-                    report.notes.add("Round " + (round + 1) + ", " + spec.name() + ", " + conns
-                            + " connections failed: " + e.getMessage());
-                }
+    /**
+     * The echo servers of the load rounds, each started once, on first use, and warmed then; closed together after
+     * the last round. A server that keeps running from round to round is measured as it runs in service, with its
+     * code compiled: the rounds then spend their time measuring instead of warming fresh processes (each fresh JVM
+     * needs {@code --jit-warmup} seconds before its JIT leaves its one CPU alone), and a server is visited again
+     * sooner, so slow changes in the machine's load fall more evenly on every server. Servers waiting for their turn
+     * are idle on CPU 0: a parked event loop or thread costs the measured server nothing. Not thread-safe: the
+     * suite's thread only.
+     */
+    static final class EchoServers implements AutoCloseable {
+        private final Options o;
+        private final LoadGenerator load;
+        private final Report report;
+        private final Map<String, ServerProcess> running = new LinkedHashMap<>();
+        /** Servers that could not start or be warmed: skipped for the rest of the run (noted once). */
+        private final Set<String> failed = new HashSet<>();
+
+        EchoServers(Options o, LoadGenerator load, Report report) {
+            this.o = o;
+            this.load = load;
+            this.report = report;
+        }
+
+        /**
+         * The running server of {@code spec}, started and warmed if it is not running yet (or exited since its
+         * last round, which is noted); null if it cannot start, which is noted too.
+         */
+        ServerProcess get(ServerProcess.Spec spec, int round) throws InterruptedException {
+            ServerProcess server = running.get(spec.name());
+            if (server != null && server.isAlive()) {
+                return server;
             }
-        } catch (IOException e) {
-            log("    server failed: " + e);
-            report.notes.add("Round " + (round + 1) + ": server " + spec.name() + " failed to start: " + e.getMessage());
+            if (server != null) {
+                running.remove(spec.name());
+                server.close();
+                log("    server " + spec.name() + " exited; starting it again");
+                report.notes.add("Round " + (round + 1) + ": server " + spec.name()
+                        + " had exited since its last round and was started (and warmed) again.");
+            }
+            if (failed.contains(spec.name())) {
+                return null;
+            }
+            double warmup = startWarmup(o, spec);
+            log(String.format("start %s, warm-up %.0f s at 100 connections", spec.name(), warmup));
+            try {
+                server = ServerProcess.start(spec, o.serverCpu, o.logDir);
+            } catch (IOException e) {
+                log("    server failed: " + e);
+                failed.add(spec.name());
+                report.notes.add("Round " + (round + 1) + ": server " + spec.name() + " failed to start: "
+                        + e.getMessage());
+                return null;
+            }
+            try {
+                load.run(server.address(), server.pid(), 100, warmup, 0.2);
+            } catch (Exception e) {
+                log("    warm-up failed: " + e);
+                server.close();
+                failed.add(spec.name());
+                report.notes.add("Round " + (round + 1) + ": server " + spec.name() + " failed its warm-up: "
+                        + e.getMessage());
+                return null;
+            }
+            running.put(spec.name(), server);
+            return server;
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            for (ServerProcess server : running.values()) {
+                server.close();
+            }
+            running.clear();
+        }
+    }
+
+    /** The load a server process gets when it starts, before anything is measured: longer for a JVM's JIT. */
+    private static double startWarmup(Options o, ServerProcess.Spec spec) {
+        return spec.jvm() ? Math.max(o.warmupSeconds, o.jitWarmupSeconds) : o.warmupSeconds;
+    }
+
+    private static void echoRound(Options o, LoadGenerator load, ServerProcess server, int round, Report report)
+            throws InterruptedException {
+        ServerProcess.Spec spec = server.spec();
+        for (int conns : o.connections) {
+            log(String.format("round %d/%d  %-10s %6d connections", round + 1, o.rounds, spec.name(), conns));
+            try {
+                LoadGenerator.Result r = load.run(server.address(), server.pid(), conns, o.warmupSeconds,
+                        o.measureSeconds);
+                log(String.format("    %,.0f req/s  p50 %.0f µs  p99 %.0f µs  %.2f µs CPU/req (user %.2f, "
+                        + "kernel %.2f)  %.3f cs/req  load generator %.0f%% CPU%s", r.throughput(),
+                        r.latency().getValueAtPercentile(50) / 1e3, r.latency().getValueAtPercentile(99) / 1e3,
+                        r.cpuMicrosPerRequest(), r.userMicrosPerRequest(), r.kernelMicrosPerRequest(),
+                        r.contextSwitchesPerRequest(), r.loadGeneratorUtilisation() * 100,
+                        r.errors() > 0 ? "  errors " + r.errors() : ""));
+                report.addEcho(spec, round, r);
+            } catch (Exception e) {
+                log("    failed: " + e);
+                report.notes.add("Round " + (round + 1) + ", " + spec.name() + ", " + conns
+                        + " connections failed: " + e.getMessage());
+            }
         }
     }
 
@@ -226,7 +308,7 @@ public final class Suite {
             // virtual thread's stack is a copy of its frames, and interpreted frames are about twice the size
             // of compiled ones: after a 0.3 s warm-up a hub-netty connection measured 2,209 B of stack chunk,
             // after a warm one 1,034 B.
-            load.run(server.address(), server.pid(), 100, Math.max(o.warmupSeconds, o.jitWarmupSeconds), 0.2);
+            load.run(server.address(), server.pid(), 100, startWarmup(o, spec), 0.2);
             churn(load, server, o.scaleChurn);
             int fds0 = settledDescriptors(server);
             Map<String, Long> histogram0 = server.classHistogram();
