@@ -341,9 +341,24 @@ final class Report {
     /** {@code detail} follows the measured ratio in its cell. */
     private void ratioTarget(StringBuilder md, String target, Spread s, double bound, boolean atLeast,
                              String detail) {
-        md.append("| ").append(target).append(" | ").append(ratioText(s)).append(detail).append(" | ")
+        String measured = s.n() == 0 ? ratioText(s) : String.format(Locale.ROOT, "%s× (%.2f–%.2f, n=%d)",
+                medianBeside(s.median(), bound), s.min(), s.max(), s.n());
+        md.append("| ").append(target).append(" | ").append(measured).append(detail).append(" | ")
                 .append(s.n() == 0 ? "n/a (not measured)" : met(atLeast ? s.median() >= bound : s.median() <= bound))
                 .append(" |\n");
+    }
+
+    /**
+     * A median to print beside its target's bound: two decimals, or as many more (up to four) as it takes not to
+     * print the bound itself for a median just under it (0.9497 against 0.95 reads "0.9497", not "0.95" with a "no").
+     */
+    static String medianBeside(double median, double bound) {
+        String text = String.format(Locale.ROOT, "%.2f", median);
+        for (int decimals = 3; decimals <= 4 && median < bound
+                && text.equals(String.format(Locale.ROOT, "%." + (decimals - 1) + "f", bound)); decimals++) {
+            text = String.format(Locale.ROOT, "%." + decimals + "f", median);
+        }
+        return text;
     }
 
     private static String ratioText(Spread s) {
