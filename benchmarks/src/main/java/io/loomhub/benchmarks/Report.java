@@ -203,15 +203,16 @@ final class Report {
                 (`stime`, field 15), both counted in clock ticks of 10 ms; the split separates the runtime's own work \
                 (JVM, scheduler, server code: user space) from the kernel's TCP work over loopback (system calls: most \
                 of an echo server's CPU, and the part that varies most between runs). %d rounds; in each round every \
-                server runs every connection count, and the order of servers rotates by one each round. Ratios to the reference are taken within a round, then \
-                summarised over rounds as min / median / max. Every blocking-style server (Java, Go, gevent) reads \
+                server runs every connection count, and the order of servers rotates by one each round. Ratios to \
+                the reference are taken within a round, then summarised over rounds as min / median / max. Every blocking-style server (Java, Go, gevent) reads \
                 into a %d-byte buffer per connection and writes back what it read; raw Netty echoes its read buffers. \
                 Every Java server runs with `%s`: the `sun.nio.ch` flag lets a hub poll its threads' JDK sockets on \
                 its own loop (`hub-jdk`; without it they are woken through the JDK's poller threads). Also per request: the server's context switches (all its threads, `/proc/PID/task/*/status`), its CPU \
                 by thread, and its system calls by kind (`perf stat -e syscalls:sys_enter_*`, where perf works).
                 - **Scale.** Idle connections, each held open by the server (for blocking servers: one parked thread \
                 per connection blocked in `read`, holding its %d-byte buffer). Each server runs in a process of its \
-                own, started for this test, and first serves 100 connections for the start-up warm-up time, so its read path is compiled as in service, then \
+                own, started for this test, and first serves 100 connections for the start-up warm-up time, so its \
+                read path is compiled as in service, then \
                 accepts and closes %,d idle connections, and then 2,000 more at a time until its JIT compiles \
                 nothing during three batches in a row (at most 20 more), so is the code it runs once per connection (a parked \
                 virtual thread's stack copy is about twice as large while its frames are still interpreted). Heap is the \
