@@ -40,6 +40,14 @@ final class CarrierCall implements Runnable {
      * Runs {@code op} on the hub's carrier (through the hub's MPSC queue) and returns its result. The caller
      * parks meanwhile; an interrupt does not cut the wait short (the call is short) and stays set.
      *
+     * <p>The wait uses the caller's one park permit, so it can take the permit of an unpark meant for a later park:
+     * when {@code op} registers the caller as a waiter (a reader, a writer, an acceptor) and the carrier wakes it as
+     * such before it has seen the call done, the two unparks make one permit, and this wait consumes it. A caller
+     * that parks after such a step must therefore first check a record of wake-ups it read before the step
+     * ({@code HubChannel}'s and {@code HubServerSocket}'s wake counts). Handing the permit back after every wait
+     * instead would make every such park return at once: a thread off the carrier waiting to read would spin
+     * through carrier calls until data came.
+     *
      * @throws SocketException if the hub has terminated, so no carrier will ever run the call
      */
     static int run(Hub hub, Op op) throws IOException {
@@ -50,25 +58,16 @@ final class CarrierCall implements Runnable {
             throw hubGone(hub, e);
         }
         boolean interrupted = false;
-        boolean parked = false;
         // A hub cannot terminate while one of its own threads waits here (and may not wait for its termination).
         boolean ownThread = hub.inHub();
         while (!call.done) {
             LockSupport.parkNanos(call, LIVENESS_CHECK_NANOS);
-            parked = true;
             if (Thread.interrupted()) {
                 interrupted = true;
             }
             if (!call.done && !ownThread && terminated(hub)) {
                 break;
             }
-        }
-        if (parked) {
-            // The op may have registered the caller as a waiter (a reader, a writer, an acceptor) and the carrier
-            // may have unparked it for that reason while it still waited here: permits do not add up, so this
-            // loop may have swallowed that wake-up, and the caller's next park would never return. Give the
-            // permit back: at worst that park returns once spuriously and the caller re-checks.
-            LockSupport.unpark(Thread.currentThread());
         }
         if (interrupted) {
             Thread.currentThread().interrupt();

@@ -102,6 +102,10 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
     /** {@code SO_LINGER} is 0: close resets the connection at once, without flushing. */
     private static final int LINGER_0 = 1 << 6;
 
+    /** {@link #signals}: the closed bit, and the step of the wake-up count above it. */
+    private static final int CLOSED_BIT = 1;
+    private static final int WAKE_STEP = 2;
+
     /** Returned by a step that could not make progress: the caller registered as waiter and must park. */
     static final int WOULD_BLOCK = -2;
 
@@ -125,10 +129,18 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
     private ByteBuf inboundFirst;
     private int inboundBytes;
     /**
-     * Closed by its user, an interrupt or the leak rule. Volatile, as {@link HubSocket#isClosed()} reads it from any
-     * thread; written once, on the carrier.
+     * Bit 0: closed, by its user, an interrupt or the leak rule ({@link #closed()}). Bits 1 to 7: wake-ups of this
+     * socket's reader and writer so far, counted in steps of 2 and wrapping, which leaves bit 0 alone. One byte for
+     * both, as every idle connection pays for each field (a byte of its own took HubChannel from 80 to 88 B).
+     *
+     * <p>Why the count: a thread off the carrier runs each step as a {@link CarrierCall}, whose wait uses the
+     * thread's one park permit. A wake-up that comes while it waits for a step that registered it is taken by that
+     * wait, and a park after the step would then sleep through it. So such a thread reads the count before each step
+     * and parks after the step only if it has not moved ({@link #parkUnlessWoken}).
+     *
+     * <p>Volatile, as {@link HubSocket#isClosed()} and threads off the carrier read it; written only by the carrier.
      */
-    private volatile boolean closed;
+    private volatile byte signals;
     /**
      * The connection's other yes/no states, one bit each (see {@link #READ_PAUSED} and after): a boolean field each
      * would cost every idle connection 8 B more.
@@ -284,17 +296,19 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
         Objects.checkFromIndexSize(off, len, b.length);
         checkNotCarrier("read");
         Thread me = Thread.currentThread();
+        byte seen = wakeCount();
         int n = readOnCarrier(me, b, off, len);
         if (n != WOULD_BLOCK) {
             return n;
         }
         long deadline = timeoutMillis > 0 ? System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis) : 0;
         while (true) {
-            park(deadline);
+            parkUnlessWoken(seen, deadline);
             if (me.isInterrupted()) {
                 call(() -> endRead(me));
                 throw closeByInterrupt();
             }
+            seen = wakeCount();
             n = readOnCarrier(me, b, off, len); // a failure here has released the reader role
             if (n != WOULD_BLOCK) {
                 return n;
@@ -317,9 +331,10 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
         checkNotCarrier("write");
         Thread me = Thread.currentThread();
         while (len > 0) {
+            byte seen = wakeCount();
             int n = writeOnCarrier(me, b, off, len); // a failure here has released the writer role
             if (n == WOULD_BLOCK) {
-                park(0);
+                parkUnlessWoken(seen, 0);
                 if (me.isInterrupted()) {
                     call(() -> endWrite(me));
                     throw closeByInterrupt();
@@ -341,8 +356,15 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
         return hub().inHub() ? tryWrite(me, b, off, len) : CarrierCall.run(hub(), () -> tryWrite(me, b, off, len));
     }
 
-    private void park(long deadline) {
-        parkUntil(this, deadline);
+    /**
+     * Parks after a step that registered the caller as reader or writer, unless the socket woke its reader or writer
+     * since the caller read {@code seen} from {@link #wakeCount()} (before that step): then the caller may have lost
+     * that wake-up's permit to its {@link CarrierCall}, and re-checks instead.
+     */
+    private void parkUnlessWoken(byte seen, long deadline) {
+        if (wakeCount() == seen) {
+            parkUntil(this, deadline);
+        }
     }
 
     /** Parks the caller on {@code blocker} until unparked, or until {@code deadline} (a nanoTime; 0 for none). */
@@ -398,7 +420,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
         int n = delivered();
         readInto = null;
         readAt = 0;
-        if (closed) {
+        if (closed()) {
             throw new SocketException("Socket closed");
         }
         if (n > 0) { // zero after shutdownInput(): those bytes were dropped
@@ -455,7 +477,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
             throw new ConcurrentSocketUseException("write to", me, writer, describe());
         }
         claimIfHandedOff(me);
-        if (closed) {
+        if (closed()) {
             writer = null;
             throw new SocketException("Socket closed");
         }
@@ -473,7 +495,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
             throw new SocketException("Broken pipe: the connection is closed");
         }
         int taken = canStage() ? stageInArena(b, off, len) : 0;
-        if (closed || is(OUTPUT_SHUTDOWN)) {
+        if (closed() || is(OUTPUT_SHUTDOWN)) {
             throw closedMeanwhile();
         }
         while (taken < len && canStage()) {
@@ -483,7 +505,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
                 // Fixed capacity: a staging buffer never grows (no reallocation while the caller copies into it).
                 int size = Math.clamp(len - taken, WRITE_MIN_BUFFER, WRITE_CHUNK);
                 buf = channel.alloc().directBuffer(size, size);
-                if (closed || is(OUTPUT_SHUTDOWN)) {
+                if (closed() || is(OUTPUT_SHUTDOWN)) {
                     buf.release();
                     throw closedMeanwhile();
                 }
@@ -519,7 +541,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
     private SocketException closedMeanwhile() {
         releaseAll(takeUnsent());
         writer = null;
-        return new SocketException(closed ? "Socket closed" : "Socket output is shutdown");
+        return new SocketException(closed() ? "Socket closed" : "Socket output is shutdown");
     }
 
     /**
@@ -547,7 +569,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
             if (at < 0) {
                 return 0;
             }
-            if (closed || is(OUTPUT_SHUTDOWN)) {
+            if (closed() || is(OUTPUT_SHUTDOWN)) {
                 arena.free(at); // closed meanwhile: tryWrite reports it
                 return 0;
             }
@@ -647,7 +669,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
 
     /** Bytes that may be read without blocking. */
     int available() throws IOException {
-        if (closed) {
+        if (closed()) {
             throw new SocketException("Socket closed");
         }
         return is(INPUT_SHUTDOWN) ? 0 : inboundBytes;
@@ -655,10 +677,10 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
 
     /** Closes the socket: fails the parked reader and writer, flushes what was written, then closes. */
     void close() {
-        if (closed) {
+        if (closed()) {
             return;
         }
-        closed = true;
+        signals |= CLOSED_BIT; // one writer, the carrier
         releaseInbound();
         wake(reader);
         wake(writer);
@@ -679,7 +701,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
 
     /** Half-close, input side: reads return -1 from now on, unread bytes are dropped. */
     int shutdownInput() {
-        if (!closed && !is(INPUT_SHUTDOWN)) {
+        if (!closed() && !is(INPUT_SHUTDOWN)) {
             set(INPUT_SHUTDOWN);
             releaseInbound();
             readInto = null;
@@ -696,7 +718,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
 
     /** Half-close, output side: what was written goes out, then a FIN; writes fail from now on. */
     int shutdownOutput() {
-        if (!closed && !is(OUTPUT_SHUTDOWN)) {
+        if (!closed() && !is(OUTPUT_SHUTDOWN)) {
             set(OUTPUT_SHUTDOWN);
             wake(writer);
             ArrayDeque<ByteBuf> toSend = takeUnsent();
@@ -720,7 +742,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
             reactor.sockets().disown(this);
             ownership = UNOWNED;
         }
-        if (!closed) {
+        if (!closed()) {
             ownership = HANDED_OFF;
             reactor.sockets().handedOff.incrementAndGet();
         }
@@ -742,7 +764,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
             reactor.sockets().disown(this);
             ownership = UNOWNED;
         }
-        if (!closed && reactor.sockets().own(this, thread)) {
+        if (!closed() && reactor.sockets().own(this, thread)) {
             ownership = OWNED;
         }
     }
@@ -755,7 +777,16 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
 
     /** Whether the connection was closed (by its user, an interrupt, or the leak rule). Any thread. */
     boolean isClosed() {
-        return closed;
+        return closed();
+    }
+
+    private boolean closed() {
+        return (signals & CLOSED_BIT) != 0;
+    }
+
+    /** The count of reader and writer wake-ups in {@link #signals}. Any thread. */
+    private byte wakeCount() {
+        return (byte) (signals & ~CLOSED_BIT);
     }
 
     Thread owner() {
@@ -799,7 +830,8 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
 
     private void resumeReading() {
         // Netty may have read to the end of stream, or the socket may have closed, since the request was queued.
-        if (is(READ_PAUSED) && !closed && !is(EOF) && !is(INPUT_SHUTDOWN) && failure() == null && channel.isActive()) {
+        if (is(READ_PAUSED) && !closed() && !is(EOF) && !is(INPUT_SHUTDOWN) && failure() == null
+                && channel.isActive()) {
             clear(READ_PAUSED);
             channel.config().setAutoRead(true); // Netty re-arms EPOLLIN and reads what the kernel holds
         }
@@ -827,7 +859,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
     /** Hands everything staged to Netty in one write+flush. Runs once per slice that wrote. */
     private void flushUnsent() {
         clear(FLUSH_QUEUED);
-        if (closed || is(OUTPUT_SHUTDOWN)) {
+        if (closed() || is(OUTPUT_SHUTDOWN)) {
             return; // close() / shutdownOutput() took the bytes
         }
         if (failure() != null) {
@@ -952,12 +984,14 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
 
     private void wakeWriterIfRoom() {
         if (writer != null && canStage()) {
-            LockSupport.unpark(writer);
+            wake(writer);
         }
     }
 
-    private static void wake(Thread t) {
+    /** Unparks the reader or writer {@code t}, counting the wake-up first (see {@link #signals}). Carrier only. */
+    private void wake(Thread t) {
         if (t != null) {
+            signals += WAKE_STEP; // one writer, the carrier; an even step keeps the closed bit
             LockSupport.unpark(t);
         }
     }
@@ -983,7 +1017,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf buf = (ByteBuf) msg;
-        if (closed || is(INPUT_SHUTDOWN) || !buf.isReadable()) {
+        if (closed() || is(INPUT_SHUTDOWN) || !buf.isReadable()) {
             buf.release();
             return;
         }
@@ -1041,7 +1075,7 @@ final class HubChannel extends ChannelInboundHandlerAdapter implements Runnable 
         set(EOF);
         wake(reader);
         wake(writer);
-        if (!closed && ownership == OWNED && !hub().isClosed()) {
+        if (!closed() && ownership == OWNED && !hub().isClosed()) {
             // The peer or the hub closed it; the user still has to close() it, and still owns it until then.
             LOG.debug("{}: connection closed under its user", describe());
         }

@@ -230,8 +230,12 @@ public class HubServerSocket extends ServerSocket {
         HubChannel[] got = new HubChannel[1];
         int timeout = soTimeout;
         long deadline = timeout > 0 ? System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeout) : 0;
+        int seen = a.wakes;
         while (a.call(() -> a.tryAccept(me, got)) == HubChannel.WOULD_BLOCK) {
-            HubChannel.parkUntil(this, deadline);
+            if (a.wakes == seen) { // else a wake-up may have gone to the call's own wait: look again instead
+                HubChannel.parkUntil(this, deadline);
+            }
+            seen = a.wakes;
             if (me.isInterrupted()) {
                 a.call(() -> a.stopWaiting(me));
                 close();
@@ -441,6 +445,12 @@ public class HubServerSocket extends ServerSocket {
         final ServerSocketChannel channel;
         private final ArrayDeque<HubChannel> ready = new ArrayDeque<>(2);
         private final List<Thread> waiters = new ArrayList<>(1);
+        /**
+         * Wake-ups of the waiters so far. A thread off the carrier reads it before each accept step and parks after
+         * a step that registered it only if it has not moved: the step's {@link CarrierCall} wait may have taken
+         * the permit of a wake-up that came meanwhile. Written by the carrier; read by any thread.
+         */
+        volatile int wakes;
         private boolean readRequested;
         private boolean closed;
         private IOException failure;
@@ -525,6 +535,7 @@ public class HubServerSocket extends ServerSocket {
         }
 
         private void wakeWaiters() {
+            wakes++; // one writer, the carrier
             for (Thread t : waiters) {
                 LockSupport.unpark(t);
             }

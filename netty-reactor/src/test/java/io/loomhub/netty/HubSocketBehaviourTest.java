@@ -102,7 +102,8 @@ class HubSocketBehaviourTest {
             }
         });
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1))
-                .until(() -> java.util.concurrent.locks.LockSupport.getBlocker(reader) == hc);
+                .until(() -> java.util.concurrent.locks.LockSupport.getBlocker(reader) == hc || outcome.isDone());
+        assertFalse(outcome.isDone(), () -> "the reader ended before it parked: " + outcome.getNow(null));
         long parkedBy = System.nanoTime(); // its deadline is at most this plus the timeout
         CompletableFuture<Void> held = new CompletableFuture<>();
         hub.execute(() -> {
@@ -131,6 +132,122 @@ class HubSocketBehaviourTest {
         Object result = outcome.get(30, TimeUnit.SECONDS);
         assertEquals(late.length, result, "the read's result (not a timeout, not lost bytes)");
         assertArrayEquals(late, java.util.Arrays.copyOf(buf, late.length));
+    }
+
+    @Test
+    void aReaderOffTheCarrierStaysParkedUntilDataComesInsteadOfPollingTheCarrier() throws Exception {
+        // Each step of a reader off the carrier is a carrier call. The call used to hand its park permit back after
+        // every wait, so the reader's park after a step returned at once and it went round through carrier calls,
+        // parked on its socket only for moments, until data came.
+        HubSocket[] pair = connectedPair();
+        HubChannel hc = pair[0].connection();
+        byte[] buf = new byte[16];
+        CompletableFuture<Object> outcome = new CompletableFuture<>();
+        Thread reader = Thread.ofPlatform().start(() -> {
+            try {
+                outcome.complete(pair[0].getInputStream().read(buf));
+            } catch (Throwable e) {
+                outcome.complete(e);
+            }
+        });
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1))
+                .until(() -> java.util.concurrent.locks.LockSupport.getBlocker(reader) == hc || outcome.isDone());
+        assertFalse(outcome.isDone(), () -> "the reader ended before it parked: " + outcome.getNow(null));
+        long slices = hub.stats().slices();
+        // Parked on its socket, continuously, with the carrier left alone.
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(1))
+                .until(() -> java.util.concurrent.locks.LockSupport.getBlocker(reader) == hc);
+        assertTrue(hub.stats().slices() - slices < 20, "the carrier ran " + (hub.stats().slices() - slices)
+                + " slices while the reader waited");
+        onHub(hub, () -> {
+            pair[1].getOutputStream().write('x');
+            return null;
+        });
+        assertEquals(1, outcome.get(30, TimeUnit.SECONDS));
+        assertEquals('x', buf[0]);
+    }
+
+    @Test
+    void anAcceptorOffTheCarrierStaysParkedUntilAConnectionComes() throws Exception {
+        // The accept loop's wait after a step had the same permit hand-back as a reader's (see above).
+        HubServerSocket server = onHub(hub, () -> new HubServerSocket(0, 10, LOOPBACK));
+        try {
+            CompletableFuture<Object> outcome = new CompletableFuture<>();
+            Thread acceptor = Thread.ofPlatform().start(() -> {
+                try (java.net.Socket accepted = server.accept()) {
+                    outcome.complete(accepted.getPort());
+                } catch (Throwable e) {
+                    outcome.complete(e);
+                }
+            });
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1))
+                    .until(() -> java.util.concurrent.locks.LockSupport.getBlocker(acceptor) == server
+                            || outcome.isDone());
+            assertFalse(outcome.isDone(), () -> "the acceptor ended before it parked: " + outcome.getNow(null));
+            long slices = hub.stats().slices();
+            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(1))
+                    .until(() -> java.util.concurrent.locks.LockSupport.getBlocker(acceptor) == server);
+            assertTrue(hub.stats().slices() - slices < 20, "the carrier ran " + (hub.stats().slices() - slices)
+                    + " slices while the acceptor waited");
+            try (java.net.Socket client = new java.net.Socket(LOOPBACK, server.getLocalPort())) {
+                assertEquals(client.getLocalPort(), outcome.get(30, TimeUnit.SECONDS));
+            }
+        } finally {
+            server.close();
+        }
+    }
+
+    @Test
+    void aWakeUpThatCoincidesWithTheCompletionOfAReadersStepIsNotLost() throws Exception {
+        // The carrier completes a reader's step (which registers it to wait) and, before the reader has run again,
+        // delivers bytes and wakes it once more. A virtual thread consumes its park permit when it resumes, so the
+        // two unparks make one wake-up, taken by the step's own wait. The reader must not then park for good with
+        // the bytes already in its array. The reader is a thread of a second hub, whose carrier the test holds
+        // while the first hub's carrier runs both, so the two unparks land before it resumes, every time.
+        HubSocket[] pair = connectedPair();
+        HubChannel hc = pair[0].connection();
+        byte[] sent = "coincident".getBytes(StandardCharsets.US_ASCII);
+        byte[] buf = new byte[16];
+        try (Hub other = Hub.builder().name("other").build()) {
+            CompletableFuture<Void> releaseHub = hold(hub);
+            CompletableFuture<Object> outcome = new CompletableFuture<>();
+            Thread reader = other.spawn(() -> {
+                try {
+                    outcome.complete(pair[0].getInputStream().read(buf));
+                } catch (Throwable e) {
+                    outcome.complete(e);
+                }
+            });
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1))
+                    .until(() -> java.util.concurrent.locks.LockSupport.getBlocker(reader) instanceof CarrierCall);
+            CompletableFuture<Void> releaseOther = hold(other);
+            // Queued behind the reader's step on the first hub (its external queue is FIFO).
+            io.netty.channel.ChannelHandlerContext ctx = hc.channel().pipeline().context(hc);
+            CompletableFuture<Void> delivered = new CompletableFuture<>();
+            hub.execute(() -> {
+                hc.channelRead(ctx, io.netty.buffer.Unpooled.wrappedBuffer(sent));
+                hc.channelReadComplete(ctx);
+                delivered.complete(null);
+            });
+            releaseHub.complete(null);
+            delivered.get(30, TimeUnit.SECONDS); // the step has completed and the bytes are in the reader's array
+            releaseOther.complete(null);
+            Object result = outcome.get(30, TimeUnit.SECONDS);
+            assertEquals(sent.length, result, "the delivered bytes, not a reader parked for good");
+            assertArrayEquals(sent, java.util.Arrays.copyOf(buf, sent.length));
+        }
+    }
+
+    /** Holds {@code h}'s carrier in a callback until the returned future completes; returns once it holds it. */
+    private static CompletableFuture<Void> hold(Hub h) throws Exception {
+        CompletableFuture<Void> release = new CompletableFuture<>();
+        CompletableFuture<Void> holding = new CompletableFuture<>();
+        h.execute(() -> {
+            holding.complete(null);
+            release.join();
+        });
+        holding.get(30, TimeUnit.SECONDS);
+        return release;
     }
 
     @Test
