@@ -94,16 +94,7 @@ class HubSocketBehaviourTest {
         byte[] late = "late".getBytes(StandardCharsets.US_ASCII);
         byte[] buf = new byte[16];
         CompletableFuture<Object> outcome = new CompletableFuture<>();
-        Thread reader = Thread.ofPlatform().start(() -> {
-            try {
-                outcome.complete(pair[0].getInputStream().read(buf));
-            } catch (Throwable e) {
-                outcome.complete(e);
-            }
-        });
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1))
-                .until(() -> java.util.concurrent.locks.LockSupport.getBlocker(reader) == hc || outcome.isDone());
-        assertFalse(outcome.isDone(), () -> "the reader ended before it parked: " + outcome.getNow(null));
+        Thread reader = startParkedOn(hc, outcome, () -> pair[0].getInputStream().read(buf));
         long parkedBy = System.nanoTime(); // its deadline is at most this plus the timeout
         CompletableFuture<Void> held = new CompletableFuture<>();
         hub.execute(() -> {
@@ -143,16 +134,7 @@ class HubSocketBehaviourTest {
         HubChannel hc = pair[0].connection();
         byte[] buf = new byte[16];
         CompletableFuture<Object> outcome = new CompletableFuture<>();
-        Thread reader = Thread.ofPlatform().start(() -> {
-            try {
-                outcome.complete(pair[0].getInputStream().read(buf));
-            } catch (Throwable e) {
-                outcome.complete(e);
-            }
-        });
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1))
-                .until(() -> java.util.concurrent.locks.LockSupport.getBlocker(reader) == hc || outcome.isDone());
-        assertFalse(outcome.isDone(), () -> "the reader ended before it parked: " + outcome.getNow(null));
+        Thread reader = startParkedOn(hc, outcome, () -> pair[0].getInputStream().read(buf));
         long slices = hub.stats().slices();
         // Parked on its socket, continuously, with the carrier left alone.
         await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(1))
@@ -173,17 +155,11 @@ class HubSocketBehaviourTest {
         HubServerSocket server = onHub(hub, () -> new HubServerSocket(0, 10, LOOPBACK));
         try {
             CompletableFuture<Object> outcome = new CompletableFuture<>();
-            Thread acceptor = Thread.ofPlatform().start(() -> {
+            Thread acceptor = startParkedOn(server, outcome, () -> {
                 try (java.net.Socket accepted = server.accept()) {
-                    outcome.complete(accepted.getPort());
-                } catch (Throwable e) {
-                    outcome.complete(e);
+                    return accepted.getPort();
                 }
             });
-            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1))
-                    .until(() -> java.util.concurrent.locks.LockSupport.getBlocker(acceptor) == server
-                            || outcome.isDone());
-            assertFalse(outcome.isDone(), () -> "the acceptor ended before it parked: " + outcome.getNow(null));
             long slices = hub.stats().slices();
             await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(1))
                     .until(() -> java.util.concurrent.locks.LockSupport.getBlocker(acceptor) == server);
@@ -236,6 +212,25 @@ class HubSocketBehaviourTest {
             assertEquals(sent.length, result, "the delivered bytes, not a reader parked for good");
             assertArrayEquals(sent, java.util.Arrays.copyOf(buf, sent.length));
         }
+    }
+
+    /**
+     * Starts a platform thread that runs {@code call} into {@code outcome} (its result or what it threw), and returns
+     * it once it is parked on {@code blocker}; fails if the call ends first.
+     */
+    private static Thread startParkedOn(Object blocker, CompletableFuture<Object> outcome,
+                                        java.util.concurrent.Callable<Object> call) {
+        Thread t = Thread.ofPlatform().start(() -> {
+            try {
+                outcome.complete(call.call());
+            } catch (Throwable e) {
+                outcome.complete(e);
+            }
+        });
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1))
+                .until(() -> java.util.concurrent.locks.LockSupport.getBlocker(t) == blocker || outcome.isDone());
+        assertFalse(outcome.isDone(), () -> "it ended before it parked: " + outcome.getNow(null));
+        return t;
     }
 
     /** Holds {@code h}'s carrier in a callback until the returned future completes; returns once it holds it. */
