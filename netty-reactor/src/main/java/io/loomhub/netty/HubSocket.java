@@ -240,11 +240,11 @@ public class HubSocket extends Socket {
         }
         Channel ch = reactor.newSocketChannel();
         HubChannel hc = new HubChannel(reactor, ch);
+        Settings told = settings; // what the socket was told before connecting: options, a bind address
         try {
             ChannelConfig config = ch.config();
-            Settings presets = settings;
-            if (presets != null) {
-                for (Map.Entry<SocketOption<?>, Object> e : presets.options.entrySet()) {
+            if (told != null) {
+                for (Map.Entry<SocketOption<?>, Object> e : told.options.entrySet()) {
                     setChannelOption(config, e.getKey(), e.getValue());
                 }
             }
@@ -254,7 +254,6 @@ public class HubSocket extends Socket {
             clearState(CONNECTING);
             throw new SocketException("could not set the socket options: " + e);
         }
-        Settings told = settings;
         InetSocketAddress bindTo = told != null ? told.bindAddress : null;
         ChannelFuture[] connecting = new ChannelFuture[1];
         try {
